@@ -1,0 +1,5 @@
+"""The author area (posts, uploads) and the admin pages (users, settings)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

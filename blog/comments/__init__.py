@@ -1,0 +1,5 @@
+"""The discussion under each post: the comment form, pipeline and feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("comments", __name__)

@@ -1,0 +1,32 @@
+"""Extension objects, created unbound and attached in ``create_app``."""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_client import OAuth
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+oauth = OAuth()
+
+
+def _client_ip() -> str:
+    return get_remote_address() or request.remote_addr or "unknown"
+
+
+# Limits are declared per view; storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=_client_ip, default_limits=[])

@@ -1,0 +1,5 @@
+"""The moderation screen, rules and log."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
