@@ -1,0 +1,461 @@
+"""The OpenAPI 3.1 document for /api, served at /api/openapi.json.
+
+Written by hand, next to the code it describes; tests/test_openapi.py fails
+when a route under /api is missing here or described here but not served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from . import bp
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _collection(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "next": {"type": ["string", "null"], "description": "URL of the next page"},
+        },
+    }
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {
+        400: "Bad input: {error, fields?}",
+        401: "Not logged in",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Too large",
+        415: "Not JSON",
+        429: "Rate limited",
+    }
+    return {str(code): _error(words[code]) for code in codes}
+
+
+# CSRF failures answer 400, so every state-changing call lists it.
+_WRITE = (400, 415, 413)
+
+_PAGE = {
+    "name": "page",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
+}
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_ID = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CSRF = {
+    "name": "X-CSRFToken",
+    "in": "header",
+    "required": False,
+    "description": "The token from GET /api/csrf or the page's csrf-token meta tag.",
+    "schema": {"type": "string"},
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+PATHS: dict[str, Any] = {
+    "/api/csrf": {
+        "get": {
+            "summary": "The CSRF token for this session",
+            "responses": {"200": _json(_ref("CsrfToken"), "The token")},
+        }
+    },
+    "/api/login": {
+        "post": {
+            "summary": "Log in with an email account",
+            "parameters": [_CSRF],
+            "requestBody": _body(_ref("LoginInput")),
+            "responses": {
+                "200": _json(_ref("Me"), "Logged in; the session cookie is set"),
+                **_errors(*_WRITE, 401, 429),
+            },
+        }
+    },
+    "/api/logout": {
+        "post": {
+            "summary": "Log out",
+            "parameters": [_CSRF],
+            "responses": {
+                "200": _json({"type": "object"}, "Logged out"),
+                **_errors(400),
+            },
+        }
+    },
+    "/api/me": {
+        "get": {
+            "summary": "The current user",
+            "responses": {"200": _json(_ref("Me"), "The user"), **_errors(401)},
+        }
+    },
+    "/api/posts": {
+        "get": {
+            "summary": "Published posts, newest first",
+            "parameters": [
+                _PAGE,
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "description": "Authors: their own posts in this status.",
+                    "schema": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+                },
+            ],
+            "responses": {"200": _json(_collection("Post"), "A page of posts"), **_errors(400)},
+        },
+        "post": {
+            "summary": "Write a post (authors and up)",
+            "parameters": [_CSRF],
+            "requestBody": _body(_ref("PostInput")),
+            "responses": {
+                "201": _json(_ref("Post"), "The new post"),
+                **_errors(*_WRITE, 401, 403),
+            },
+        },
+    },
+    "/api/posts/{slug}": {
+        "get": {
+            "summary": "One post",
+            "parameters": [_SLUG],
+            "responses": {"200": _json(_ref("Post"), "The post"), **_errors(404)},
+        },
+        "patch": {
+            "summary": "Change a post (its author, or an admin)",
+            "parameters": [_SLUG, _CSRF],
+            "requestBody": _body(_ref("PostPatch")),
+            "responses": {
+                "200": _json(_ref("Post"), "The changed post"),
+                **_errors(*_WRITE, 401, 403, 404),
+            },
+        },
+    },
+    "/api/posts/{slug}/comments": {
+        "get": {
+            "summary": "Approved comments, plus the caller's own held ones",
+            "parameters": [_SLUG, _PAGE],
+            "responses": {
+                "200": _json(_collection("Comment"), "A page of comments"),
+                **_errors(400, 404),
+            },
+        },
+        "post": {
+            "summary": "Comment on a post",
+            "parameters": [_SLUG, _CSRF],
+            "requestBody": _body(_ref("CommentInput")),
+            "responses": {
+                "201": _json(_ref("CommentCreated"), "Stored; approved, held or spam"),
+                **_errors(*_WRITE, 403, 404, 429),
+            },
+        },
+    },
+    "/api/moderation/queue": {
+        "get": {
+            "summary": "Comments by moderation status (moderators)",
+            "parameters": [
+                _PAGE,
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": ["pending", "flagged", "spam", "rejected", "approved"],
+                    },
+                },
+            ],
+            "responses": {
+                "200": _json(_collection("Comment"), "A page of the queue"),
+                **_errors(400, 401, 403),
+            },
+        }
+    },
+    "/api/comments/{comment_id}/moderate": {
+        "post": {
+            "summary": "Approve, reject, mark spam, restore or edit a comment (moderators)",
+            "parameters": [_ID, _CSRF],
+            "requestBody": _body(_ref("ModerateInput")),
+            "responses": {
+                "200": _json(_ref("Comment"), "The comment after the action"),
+                **_errors(*_WRITE, 401, 403, 404),
+            },
+        }
+    },
+    "/api/moderation/bulk": {
+        "post": {
+            "summary": "One action on many comments (moderators)",
+            "parameters": [_CSRF],
+            "requestBody": _body(_ref("BulkInput")),
+            "responses": {
+                "200": _json(_ref("BulkResult"), "What was changed"),
+                **_errors(*_WRITE, 401, 403),
+            },
+        }
+    },
+    "/api/moderation/settings": {
+        "get": {
+            "summary": "The moderation rules (moderators)",
+            "responses": {
+                "200": _json(_ref("ModerationSettings"), "The rules"),
+                **_errors(401, 403),
+            },
+        },
+        "put": {
+            "summary": "Change the named rules; the rest stay (moderators)",
+            "parameters": [_CSRF],
+            "requestBody": _body(_ref("ModerationSettingsInput")),
+            "responses": {
+                "200": _json(_ref("ModerationSettings"), "The rules after the change"),
+                **_errors(*_WRITE, 401, 403),
+            },
+        },
+    },
+    "/api/moderation/log": {
+        "get": {
+            "summary": "Every moderation decision, newest first (moderators)",
+            "parameters": [_PAGE],
+            "responses": {
+                "200": _json(_collection("LogEntry"), "A page of the log"),
+                **_errors(400, 401, 403),
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI document")},
+        }
+    },
+}
+
+_STATUS = {"type": "string", "enum": ["pending", "approved", "spam", "rejected", "deleted"]}
+_REASON = {
+    "type": "object",
+    "required": ["code", "text"],
+    "properties": {"code": {"type": "string"}, "text": {"type": "string"}},
+}
+_WORDS = {"type": "array", "items": {"type": "string"}}
+_SETTINGS_FIELDS = {
+    "policy": {"type": "string", "enum": ["all", "first_time", "none"]},
+    "max_links": {"type": "integer", "minimum": 0},
+    "hold_words": _WORDS,
+    "block_words": _WORDS,
+    "guests_allowed": {"type": "boolean"},
+    "close_after_days": {"type": "integer", "minimum": 0},
+    "thread_depth": {"type": "integer", "minimum": 1},
+    "comments_per_page": {"type": "integer", "minimum": 1},
+    "edit_window_minutes": {"type": "integer", "minimum": 0},
+    "flags_to_hold": {"type": "integer", "minimum": 1},
+    "newest_first": {"type": "boolean"},
+}
+_DATE = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "CsrfToken": {
+        "type": "object",
+        "required": ["csrf_token"],
+        "properties": {"csrf_token": {"type": "string"}},
+    },
+    "LoginInput": {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+    },
+    "Me": {
+        "type": "object",
+        "required": ["id", "display_name", "email", "role", "avatar_url", "website", "providers"],
+        "properties": {
+            "id": {"type": "integer"},
+            "display_name": {"type": "string"},
+            "email": {"type": ["string", "null"]},
+            "role": {"type": "string", "enum": ["reader", "author", "moderator", "admin"]},
+            "avatar_url": {"type": ["string", "null"]},
+            "website": {"type": ["string", "null"]},
+            "providers": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Post": {
+        "type": "object",
+        "required": ["id", "slug", "title", "url", "status", "html", "tags", "published_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+            "html": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "published_at": _DATE,
+        },
+    },
+    "PostInput": {
+        "type": "object",
+        "required": ["title", "body"],
+        "properties": {
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+            "published_at": _DATE,
+        },
+    },
+    "PostPatch": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+            "published_at": _DATE,
+        },
+    },
+    "Author": {
+        "type": "object",
+        "required": ["name", "website", "avatar_url"],
+        "properties": {
+            "name": {"type": "string"},
+            "website": {"type": ["string", "null"]},
+            "avatar_url": {"type": ["string", "null"]},
+        },
+    },
+    "Comment": {
+        "type": "object",
+        "required": ["id", "post_id", "parent_id", "status", "author", "html", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "post_id": {"type": "integer"},
+            "parent_id": {"type": ["integer", "null"]},
+            "status": _STATUS,
+            "author": _ref("Author"),
+            "html": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "reasons": {"type": "array", "items": _REASON},
+        },
+    },
+    "CommentInput": {
+        "type": "object",
+        "required": ["body"],
+        "properties": {
+            "body": {"type": "string"},
+            "parent_id": {"type": ["integer", "null"]},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "website": {"type": "string"},
+            "notify": {"type": "boolean"},
+        },
+    },
+    "CommentCreated": {
+        "type": "object",
+        "required": ["id", "status", "reasons"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": _STATUS,
+            "reasons": {"type": "array", "items": _REASON},
+        },
+    },
+    "ModerateInput": {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {
+                "type": "string",
+                "enum": ["approve", "reject", "spam", "restore", "edit"],
+            },
+            "body": {"type": "string", "description": "The new text, for edit"},
+        },
+    },
+    "BulkInput": {
+        "type": "object",
+        "required": ["ids", "action"],
+        "properties": {
+            "ids": {"type": "array", "items": {"type": "integer"}},
+            "action": {"type": "string", "enum": ["approve", "reject", "spam", "restore"]},
+        },
+    },
+    "BulkResult": {
+        "type": "object",
+        "required": ["updated"],
+        "properties": {"updated": {"type": "integer"}},
+    },
+    "ModerationSettings": {
+        "type": "object",
+        "required": list(_SETTINGS_FIELDS)[:9],
+        "properties": _SETTINGS_FIELDS,
+    },
+    "ModerationSettingsInput": {"type": "object", "properties": _SETTINGS_FIELDS},
+    "LogEntry": {
+        "type": "object",
+        "required": ["id", "at", "actor", "action", "comment_id", "from_status", "to_status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "display_name": {"type": "string"},
+                        },
+                    },
+                ]
+            },
+            "action": {"type": "string"},
+            "comment_id": {"type": ["integer", "null"]},
+            "from_status": {"oneOf": [{"type": "null"}, _STATUS]},
+            "to_status": {"oneOf": [{"type": "null"}, _STATUS]},
+            "reasons": {"type": "array", "items": _REASON},
+        },
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{current_app.config['SITE_TITLE']} API",
+            "version": "1",
+            "description": (
+                "Session cookies authenticate. Every state-changing call carries the "
+                "CSRF token in X-CSRFToken. Errors are {error, ...} with the right status."
+            ),
+        },
+        "servers": [{"url": current_app.config["BASE_URL"]}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return document()
