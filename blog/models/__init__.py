@@ -2,7 +2,15 @@
 
 from .base import UTCDateTime, utcnow
 from .comments import Ban, Comment, Flag, ModerationEvent, Subscription
-from .enums import BanKind, CommentKind, CommentStatus, MailStatus, PostStatus, Role
+from .enums import (
+    BanKind,
+    CommentKind,
+    CommentStatus,
+    MailStatus,
+    PostKind,
+    PostStatus,
+    Role,
+)
 from .posts import Post, Redirect, Tag, Upload, post_tags
 from .site import OutboxMail, SiteSetting
 from .users import AnonymousUser, Identity, User
@@ -20,6 +28,7 @@ __all__ = [
     "ModerationEvent",
     "OutboxMail",
     "Post",
+    "PostKind",
     "PostStatus",
     "Redirect",
     "Role",

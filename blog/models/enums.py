@@ -27,6 +27,12 @@ class PostStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
+class PostKind(enum.StrEnum):
+    POST = "post"
+    # A page stands outside the stream of posts (imported WordPress pages).
+    PAGE = "page"
+
+
 class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

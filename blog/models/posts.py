@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-from .enums import PostStatus, enum_column
+from .enums import PostKind, PostStatus, enum_column
 
 if TYPE_CHECKING:
     from .users import User
@@ -38,6 +38,9 @@ class Post(db.Model):
     excerpt: Mapped[str] = mapped_column(sa.Text, default="")
     excerpt_html: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus), default=PostStatus.DRAFT)
+    kind: Mapped[PostKind] = mapped_column(
+        enum_column(PostKind), default=PostKind.POST, server_default=PostKind.POST.value
+    )
     # For scheduled posts the moment they go live; the post is visible once
     # this time has passed, with no job needed to flip its status.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:15:08.226620
+Create Date: 2026-11-26 01:19:39.558856
 
 """
 from alembic import op
@@ -108,6 +108,7 @@ def upgrade():
     sa.Column('excerpt', sa.Text(), nullable=False),
     sa.Column('excerpt_html', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'scheduled', 'published', name='poststatus', native_enum=False, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('post', 'page', name='postkind', native_enum=False, length=20), server_default='post', nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
