@@ -4,6 +4,9 @@ from logging.config import fileConfig
 from flask import current_app
 
 from alembic import context
+from alembic.autogenerate import renderers
+from alembic.autogenerate.render import render_op
+from alembic.operations import ops
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -54,6 +57,64 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+class DialectIndexOp(ops.MigrateOperation):
+    """An index that exists on one database only (``Index.info["only_dialect"]``),
+    such as the GIN search index on PostgreSQL: rendered as an ``if`` on the
+    connection's dialect, so one migration serves SQLite and PostgreSQL."""
+
+    def __init__(self, index_op, dialect):
+        self.index_op = index_op
+        self.dialect = dialect
+
+    def reverse(self):
+        return DialectIndexOp(self.index_op.reverse(), self.dialect)
+
+
+@renderers.dispatch_for(DialectIndexOp)
+def _render_dialect_index(autogen_context, op):
+    lines = render_op(autogen_context, op.index_op)
+    return [f"if op.get_bind().dialect.name == {op.dialect!r}:", *lines, ""]
+
+
+def _dialect_only_indexes():
+    return {
+        ix.name: (ix, ix.info["only_dialect"])
+        for table in get_metadata().tables.values()
+        for ix in table.indexes
+        if ix.info.get("only_dialect")
+    }
+
+
+def _take_index_ops(container, names, kind):
+    """Remove the plain create/drop ops for ``names`` from ``container`` (any depth)."""
+    taken = set()
+    for item in list(container.ops):
+        if isinstance(item, kind) and item.index_name in names:
+            container.ops.remove(item)
+            taken.add(item.index_name)
+        elif isinstance(item, ops.OpContainer):
+            taken |= _take_index_ops(item, names, kind)
+            if isinstance(item, ops.ModifyTableOps) and not item.ops:
+                container.ops.remove(item)
+    return taken
+
+
+def make_dialect_indexes_conditional(script):
+    """Autogenerate skips expression indexes on SQLite and writes them plainly on
+    PostgreSQL; either way, write them as ``DialectIndexOp``s instead."""
+    indexes = _dialect_only_indexes()
+    if not indexes:
+        return
+    upgrade, downgrade = script.upgrade_ops, script.downgrade_ops
+    found = _take_index_ops(upgrade, set(indexes), ops.CreateIndexOp)
+    _take_index_ops(downgrade, set(indexes), ops.DropIndexOp)
+    created = {o.table_name for o in upgrade.ops if isinstance(o, ops.CreateTableOp)}
+    for name, (index, dialect) in indexes.items():
+        if name in found or index.table.name in created:
+            upgrade.ops.append(DialectIndexOp(ops.CreateIndexOp.from_index(index), dialect))
+            downgrade.ops.insert(0, DialectIndexOp(ops.DropIndexOp.from_index(index), dialect))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -89,6 +150,7 @@ def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, 'autogenerate', False):
             script = directives[0]
+            make_dialect_indexes_conditional(script)
             if script.upgrade_ops.is_empty():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
