@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import sqlalchemy as sa
 from authlib.integrations.flask_client import OAuth
 from flask import request
 from flask_limiter import Limiter
@@ -15,6 +18,16 @@ from sqlalchemy.orm import DeclarativeBase
 
 class Base(DeclarativeBase):
     pass
+
+
+@sa.event.listens_for(sa.Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys (and their ON DELETE) only when asked, per
+    connection; the model relies on them as it does on PostgreSQL."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 db = SQLAlchemy(model_class=Base)
