@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
@@ -143,6 +143,10 @@ class CSRFClient(FlaskClient):
     way the site's own pages and scripts do. Pass ``csrf=False`` to leave it out."""
 
     def open(self, *args, csrf: bool = True, **kwargs):
+        # Requests share the test's app context, so its ``g`` outlives a request;
+        # each request must load its user from its own session, as on a server.
+        if has_app_context():
+            g.pop("_login_user", None)
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
             headers = dict(kwargs.pop("headers", None) or {})

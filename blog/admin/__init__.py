@@ -3,3 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+from . import posts, uploads  # noqa: E402,F401

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import common, openapi  # noqa: E402,F401
+from . import common, openapi, posts  # noqa: E402,F401

@@ -1,7 +1,7 @@
-"""Reading: home, post pages, tags, search, feeds, sitemap, health."""
+"""Reading: home, post pages, tags, search, feeds, sitemap, uploaded images, health."""
 
 from flask import Blueprint
 
 bp = Blueprint("posts", __name__)
 
-from . import views  # noqa: E402,F401
+from . import feeds, uploads, views  # noqa: E402,F401
