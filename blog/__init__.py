@@ -66,8 +66,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from . import errors, security, templating
+    from . import cache, errors, security, templating
 
+    cache.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

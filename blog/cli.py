@@ -19,10 +19,12 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     from .demo import demo_command
+    from .worker import worker_command
 
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(rerender_command)
+    app.cli.add_command(worker_command)
 
 
 user_cli = click.Group("user", help="Manage users.")

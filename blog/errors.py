@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
+    for exc in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.register_error_handler(exc, handle_database_unavailable)
 
 
 def wants_json() -> bool:
@@ -74,3 +77,26 @@ def handle_unexpected(exc: Exception) -> Response:
 
     db.session.rollback()
     return handle_http_error(InternalServerError())
+
+
+def handle_database_unavailable(exc: Exception) -> Response:
+    """The database went away (a restart, a failover): a clean 503, not a 500.
+
+    The pool's pre-ping replaces dead connections on the next checkout, so
+    the app recovers by itself once the database is back.
+    """
+    from .extensions import db
+
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded anyway
+        db.session.remove()
+    message = "The site is briefly unavailable. Please try again in a moment."
+    try:
+        response = error_response(503, message)
+    except Exception:  # the error page itself needed the database (the logged-in user)
+        db.session.remove()
+        response = Response(f"<!doctype html><title>503</title><p>{message}</p>", 503)
+    response.headers["Retry-After"] = "5"
+    return response

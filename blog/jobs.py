@@ -1,40 +1,63 @@
 """Background jobs: an RQ queue when Redis is configured, else right after the request.
 
 Jobs are plain module-level functions taking simple arguments, so RQ can
-import them by name. Each runs inside an application context.
+import them by name. Each runs inside an application context (``blog worker``
+provides one) and leaves a clean database session behind.
+
+The outbox stays the source of truth for mail: a job that is lost (Redis
+down, worker stopped) only delays a mail until the next sweep, which
+``blog worker`` runs every ``MAIL_SWEEP_SECONDS`` and, without Redis, the
+app runs after a request once that long has passed.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, Response, current_app, g, has_request_context
+from redis.exceptions import RedisError
+
+from . import redisconn
 
 log = logging.getLogger(__name__)
 
+QUEUE_NAME = "blog"
+JOB_TIMEOUT = 300
+
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("MAIL_SWEEP_SECONDS", 30)
     app.extensions["blog.queue"] = None
+    app.extensions["blog.jobs"] = {"last_sweep": time.monotonic()}
     if app.config["REDIS_URL"]:
-        from redis import Redis
         from rq import Queue
 
-        conn = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
-        app.extensions["blog.queue"] = Queue("blog", connection=conn)
+        client = redisconn.link(app.config["REDIS_URL"]).client
+        app.extensions["blog.queue"] = Queue(QUEUE_NAME, connection=client)
     app.after_request(_run_deferred_after_response)
+    if not app.config["REDIS_URL"]:
+        # Registered after the runner so it runs before it (Flask runs these in reverse).
+        app.after_request(_sweep_now_and_then)
 
 
 def enqueue(func: Callable[..., Any], *args: Any) -> None:
     """Run ``func(*args)`` in the background. Call it after the data it needs is committed."""
     queue = current_app.extensions.get("blog.queue")
     if queue is not None:
-        try:
-            queue.enqueue(func, *args, job_timeout=300, result_ttl=0)
-            return
-        except Exception:  # Redis down: the work is not lost, do it here instead.
-            log.warning("job queue unavailable, running %s in process", func.__name__)
+        redis = redisconn.link(current_app.config["REDIS_URL"])
+        if redis.up:
+            try:
+                queue.enqueue(
+                    run_job, func, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400
+                )
+                return
+            except (RedisError, OSError) as exc:
+                redis.mark_down(exc)
+        # Redis down: the work is not lost, do it here instead.
+        log.info("job queue unavailable, running %s in process", func.__name__)
     if has_request_context():
         g.setdefault("deferred_jobs", []).append((func, args))
     else:
@@ -48,13 +71,13 @@ def run_job(func: Callable[..., Any], *args: Any) -> Any:
     try:
         return func(*args)
     except Exception:
-        log.exception("job %s failed", func.__name__)
+        log.exception("job %s failed", getattr(func, "__name__", func))
         db.session.rollback()
     finally:
         db.session.remove()
 
 
-def _run_deferred_after_response(response):
+def _run_deferred_after_response(response: Response) -> Response:
     jobs = g.pop("deferred_jobs", None)
     if jobs:
         app = current_app._get_current_object()
@@ -65,4 +88,16 @@ def _run_deferred_after_response(response):
                     run_job(func, *args)
 
         response.call_on_close(run)
+    return response
+
+
+def _sweep_now_and_then(response: Response) -> Response:
+    """Without a worker, retry due mail after a request every so often."""
+    state = current_app.extensions["blog.jobs"]
+    now = time.monotonic()
+    if now - state["last_sweep"] >= current_app.config["MAIL_SWEEP_SECONDS"]:
+        state["last_sweep"] = now
+        from .mail import send_due_mail
+
+        g.setdefault("deferred_jobs", []).append((send_due_mail, ()))
     return response

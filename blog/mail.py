@@ -25,7 +25,11 @@ from .models import MailStatus, OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12
+#: the longest wait between two attempts; with the default base of 30 s a mail
+#: is retried for about seven hours before it is marked failed
+MAX_BACKOFF = timedelta(hours=1)
+#: a claim older than this is taken to belong to a sender that died mid-send
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
@@ -73,12 +77,28 @@ def send_due_mail(limit: int = 100) -> int:
     return sent
 
 
+def sweep_outbox(batch: int = 100) -> int:
+    """Send due mail in batches until none is left; return how many were sent."""
+    total = 0
+    while True:
+        sent = send_due_mail(batch)
+        total += sent
+        if sent < batch:
+            return total
+
+
 def _claim(mail_id: int) -> bool:
+    """Take ``mail_id`` for this sender in one conditional UPDATE; False if another has it.
+
+    On PostgreSQL a concurrent claimer waits for the row lock and then finds
+    ``claimed_by`` set, so exactly one UPDATE matches; SQLite serialises writers.
+    """
     token = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
     now = utcnow()
     result = db.session.execute(
         sa.update(OutboxMail)
         .where(OutboxMail.id == mail_id, OutboxMail.status == MailStatus.PENDING)
+        .where(OutboxMail.next_attempt_at <= now)
         .where(sa.or_(OutboxMail.claimed_by.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT))
         .values(claimed_by=token, claimed_at=now)
     )
@@ -97,7 +117,7 @@ def _deliver_claimed(mail_id: int) -> int:
         if mail.attempts >= MAX_ATTEMPTS:
             mail.status = MailStatus.FAILED
         else:
-            mail.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** (mail.attempts - 1))
+            mail.next_attempt_at = utcnow() + retry_delay(mail.attempts)
         log.warning("mail %s to %s failed (attempt %s): %s", mail.id, mail.to, mail.attempts, exc)
         db.session.commit()
         return 0
@@ -106,6 +126,12 @@ def _deliver_claimed(mail_id: int) -> int:
     mail.attempts += 1
     db.session.commit()
     return 1
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after ``attempts`` failed tries: base, 2x base, 4x base, ..."""
+    base = float(current_app.config.get("MAIL_RETRY_SECONDS", 30))
+    return min(timedelta(seconds=base * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)
 
 
 def build_message(mail: OutboxMail) -> EmailMessage:

@@ -1,0 +1,370 @@
+"""The page cache for anonymous readers: home, post pages, tag pages, feeds, sitemap.
+
+A page is cached only for a GET (HEAD is served from it) by a visitor with no
+logged-in user, no flashed message and no guest cookie, and only when the
+answer is a 200 HTML, Atom or XML page. Entries live in Redis when it is
+configured (shared by every process), else in a bounded dict per process.
+
+Invalidation is by generation: every entry records the generation it was
+rendered under, and a change to what readers see bumps the generation *after*
+the transaction commits, so every process misses at once and nobody re-caches
+content from before the commit. Entries also expire after
+``PAGE_CACHE_SECONDS`` and before the next scheduled post goes live.
+
+The CSRF token is never shared: the stored page holds a placeholder where the
+token was, and each visitor gets their own token filled in when it is served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from . import redisconn
+from .models import Comment, CommentStatus, Post, PostStatus, SiteSetting, Tag, User, utcnow
+from .signals import comment_changed, post_changed
+
+log = logging.getLogger(__name__)
+
+#: the readers' pages (DESIGN.md "Pages"); anything else is never cached
+DEFAULT_PATHS = (
+    r"/",
+    r"/page/\d+/?",
+    r"/\d{4}/\d{2}/\d{2}/[^/]+/",
+    r"/tag/[^/]+/",
+    r"/tag/[^/]+/feed\.atom",
+    r"/feed\.atom",
+    r"/comments/feed\.atom",
+    r"/sitemap\.xml",
+)
+CACHEABLE_TYPES = {
+    "text/html",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/xml",
+    "text/xml",
+}
+#: cookies that mean the page may be personal (a guest's remembered details, a login)
+DEFAULT_BYPASS_COOKIES = ("blog_guest",)
+#: response headers that belong to one answer, never to the stored page
+_UNSTORED_HEADERS = {"set-cookie", "content-length", "vary", "date", "x-cache", "retry-after"}
+_DIRTY = "page_cache_dirty"
+
+
+@dataclass
+class _Entry:
+    generation: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: str
+
+    def dumps(self) -> bytes:
+        return json.dumps([self.generation, self.status, self.headers, self.body]).encode()
+
+    @classmethod
+    def loads(cls, raw: bytes) -> _Entry:
+        generation, status, headers, body = json.loads(raw)
+        return cls(generation, status, [tuple(h) for h in headers], body)
+
+
+class CacheUnavailable(Exception):
+    """The store did not answer; the request goes on uncached."""
+
+
+class RedisStore:
+    """Entries and the generation counter in Redis: one round trip per lookup."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = redisconn.link(url)
+        self._bump_pending = False
+
+    def lookup(self, key: str) -> tuple[str, _Entry | None]:
+        if self._bump_pending:
+            self.bump()
+        raw = self.redis.call(lambda r: r.mget(GENERATION_KEY, key), None)
+        if raw is None:
+            raise CacheUnavailable
+        generation = (raw[0] or b"0").decode()
+        return generation, _Entry.loads(raw[1]) if raw[1] else None
+
+    def store(self, key: str, entry: _Entry, ttl: float) -> None:
+        self.redis.call(lambda r: r.set(key, entry.dumps(), px=int(ttl * 1000)), None)
+
+    def bump(self) -> None:
+        done = self.redis.call(lambda r: r.incr(GENERATION_KEY), None)
+        # A bump lost while Redis was away is made as soon as it is back.
+        self._bump_pending = done is None
+
+
+class MemoryStore:
+    """Entries in this process (LRU-bounded); the generation in a file in the
+    instance folder, so processes of one host without Redis still agree."""
+
+    def __init__(self, generation_file: Path, max_entries: int) -> None:
+        self.generation_file = generation_file
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, _Entry]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _generation(self) -> str:
+        try:
+            return self.generation_file.read_text() or "0"
+        except FileNotFoundError:
+            return "0"
+
+    def lookup(self, key: str) -> tuple[str, _Entry | None]:
+        generation = self._generation()
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return generation, None
+            expires, entry = found
+            if expires < time.monotonic():
+                del self._entries[key]
+                return generation, None
+            self._entries.move_to_end(key)
+            return generation, entry
+
+    def store(self, key: str, entry: _Entry, ttl: float) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl, entry)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def bump(self) -> None:
+        with self._lock:
+            self._entries.clear()
+        tmp = self.generation_file.with_name(f".{self.generation_file.name}.{uuid.uuid4().hex}")
+        tmp.write_text(uuid.uuid4().hex)
+        os.replace(tmp, self.generation_file)
+
+
+GENERATION_KEY = "blog:cache:generation"
+
+
+class PageCache:
+    """The cache of one app: which requests qualify, and where entries live."""
+
+    def __init__(self, app: Flask) -> None:
+        cfg = app.config
+        self.ttl = float(cfg["PAGE_CACHE_SECONDS"])
+        self.max_bytes = int(cfg["PAGE_CACHE_MAX_BYTES"])
+        self.paths = [re.compile(p) for p in cfg["PAGE_CACHE_PATHS"]]
+        self.bypass_cookies = (*cfg["PAGE_CACHE_BYPASS_COOKIES"], cfg["REMEMBER_COOKIE_NAME"])
+        secret = str(cfg["SECRET_KEY"]).encode()
+        digest = hmac.new(secret, b"page-cache-csrf", hashlib.sha256).hexdigest()[:32]
+        self.placeholder = f"csrf-placeholder-{digest}"
+        if cfg["REDIS_URL"]:
+            self.store: RedisStore | MemoryStore = RedisStore(cfg["REDIS_URL"])
+        else:
+            generation_file = Path(app.instance_path) / "page-cache-generation"
+            self.store = MemoryStore(generation_file, int(cfg["PAGE_CACHE_MAX_ENTRIES"]))
+
+    def qualifies(self) -> bool:
+        """Whether this request may be answered from, or stored in, the cache."""
+        if request.method not in ("GET", "HEAD"):
+            return False
+        if not any(p.fullmatch(request.path) for p in self.paths):
+            return False
+        if any(name in request.cookies for name in self.bypass_cookies):
+            return False
+        return _session_is_anonymous()
+
+    def key(self) -> str:
+        raw = request.path + "?" + request.query_string.decode("latin-1")
+        return "blog:cache:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE", None)  # None: on, except under TESTING
+    app.config.setdefault("PAGE_CACHE_SECONDS", 60)
+    app.config.setdefault("PAGE_CACHE_MAX_ENTRIES", 500)
+    app.config.setdefault("PAGE_CACHE_MAX_BYTES", 1024 * 1024)
+    app.config.setdefault("PAGE_CACHE_PATHS", DEFAULT_PATHS)
+    app.config.setdefault("PAGE_CACHE_BYPASS_COOKIES", DEFAULT_BYPASS_COOKIES)
+    app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
+    enabled = app.config["PAGE_CACHE"]
+    if enabled is None:
+        enabled = not app.testing
+    if not enabled:
+        return
+    app.extensions["blog.cache"] = PageCache(app)
+    app.before_request(serve_from_cache)
+    app.after_request(store_in_cache)
+
+
+def _page_cache() -> PageCache | None:
+    return current_app.extensions.get("blog.cache") if has_app_context() else None
+
+
+def _session_is_anonymous() -> bool:
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def serve_from_cache() -> Response | None:
+    """Answer a qualifying request from the cache, or note what to store after it."""
+    cache = _page_cache()
+    if cache is None or not cache.qualifies():
+        return None
+    key = cache.key()
+    try:
+        generation, entry = cache.store.lookup(key)
+    except CacheUnavailable:
+        return None  # served uncached, with no X-Cache header
+    g.page_cache = {"key": key, "generation": generation, "hit": False}
+    if entry is None or entry.generation != generation:
+        return None
+    g.page_cache["hit"] = True
+    body = entry.body
+    if cache.placeholder in body:
+        body = body.replace(cache.placeholder, generate_csrf())
+    response = Response(body, status=entry.status, headers=entry.headers)
+    response.headers["X-Cache"] = "hit"
+    return response
+
+
+def store_in_cache(response: Response) -> Response:
+    state = g.pop("page_cache", None)
+    cache = _page_cache()
+    if state is None or cache is None or state["hit"]:
+        return response
+    response.headers["X-Cache"] = "miss"
+    if request.method != "GET" or not _storable(response, cache):
+        return response
+    ttl = _time_to_live(cache.ttl)
+    if ttl < 1:
+        return response
+    body = response.get_data(as_text=True)
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token:
+        body = body.replace(token, cache.placeholder)
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _UNSTORED_HEADERS]
+    entry = _Entry(state["generation"], response.status_code, headers, body)
+    cache.store.store(state["key"], entry, ttl)
+    return response
+
+
+def _storable(response: Response, cache: PageCache) -> bool:
+    """Only a plain 200 page that says nothing about this one visitor."""
+    if response.status_code != 200 or response.mimetype not in CACHEABLE_TYPES:
+        return False
+    if response.is_streamed or response.direct_passthrough:
+        return False
+    if "Set-Cookie" in response.headers:  # the view set something for this visitor
+        return False
+    control = response.headers.get("Cache-Control", "")
+    if "private" in control or "no-store" in control:
+        return False
+    if not _session_is_anonymous():  # logged in or flashed during this request
+        return False
+    return (response.calculate_content_length() or 0) <= cache.max_bytes
+
+
+def _time_to_live(ttl: float) -> float:
+    """The entry's lifetime: ``ttl``, or less when a scheduled post goes live sooner."""
+    from .extensions import db
+
+    now = utcnow()
+    try:
+        upcoming = db.session.scalar(
+            sa.select(sa.func.min(Post.published_at)).where(
+                Post.status.in_([PostStatus.PUBLISHED, PostStatus.SCHEDULED]),
+                Post.published_at > now,
+            )
+        )
+    except sa.exc.SQLAlchemyError:
+        return 0
+    if upcoming is not None:
+        ttl = min(ttl, (upcoming - now).total_seconds())
+    return ttl
+
+
+# --- invalidation ----------------------------------------------------------------
+
+
+def bump() -> None:
+    """Make every cached page stale, in every process (call after a commit)."""
+    cache = _page_cache()
+    if cache is not None:
+        cache.store.bump()
+
+
+def _mark_dirty(sender: Any, **_: Any) -> None:
+    from .extensions import db
+
+    state = sa.inspect(sender, raiseerr=False)
+    target = state.session if state is not None and state.session is not None else db.session
+    target.info[_DIRTY] = True
+
+
+comment_changed.connect(_mark_dirty, weak=False)
+post_changed.connect(_mark_dirty, weak=False)
+
+
+def _seen_by_readers(obj: object) -> bool:
+    """Whether a change to ``obj`` can show on a reader's page."""
+    if isinstance(obj, Post | Tag | SiteSetting):
+        return True
+    state = sa.inspect(obj)
+    if isinstance(obj, Comment):
+        # Approved now or before this change (loading the status if it expired).
+        was = state.attrs.status.history.deleted
+        return CommentStatus.APPROVED in (obj.status, *was)
+    if isinstance(obj, User):
+        return any(
+            state.attrs[name].history.has_changes()
+            for name in ("display_name", "website", "avatar_url")
+        )
+    return False
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _watch_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    # The signals cover the services; this also covers any other writer.
+    if session.info.get(_DIRTY):
+        return
+    removed = (Post, Tag, SiteSetting, Comment, User)
+    if any(_seen_by_readers(obj) for obj in (*session.new, *session.dirty)) or any(
+        isinstance(obj, removed) for obj in session.deleted
+    ):
+        session.info[_DIRTY] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _watch_bulk(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ in (Post, Tag, Comment, SiteSetting):
+            state.session.info[_DIRTY] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    # After the commit, never before: a reader in another process could
+    # otherwise re-cache the page from the old data under the new generation.
+    if session.info.pop(_DIRTY, False):
+        try:
+            bump()
+        except Exception:  # the commit stands; entries still expire by TTL
+            log.exception("page cache invalidation failed")
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_DIRTY, None)
