@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("comments", __name__)
+
+from . import feeds, subscription_views, views  # noqa: E402,F401

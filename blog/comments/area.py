@@ -1,12 +1,256 @@
-"""The comment area under a post (placeholder until the discussion work lands)."""
+"""The comment area under a post: the threads on one page, and the form.
+
+A page costs a fixed handful of queries whatever the number of comments:
+the settings, the slim rows of every shown comment (for threading), the full
+rows of the comments on the page, and their users (for avatars).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from ..models import Post
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from ..accounts.avatars import avatar_url
+from ..accounts.providers import enabled_providers, login_method_title
+from ..extensions import db
+from ..models import Comment, CommentStatus, Post, User
+from ..moderation.settings import get_settings
+from ..sanitise import safe_url
+from . import editing, forms, policy, threads
+from .guest import guest_comment_ids
+from .pipeline import as_user
+
+# Past this many comments on a page, one query by post beats a long IN list.
+_IN_LIST_LIMIT = 900
+
+
+@dataclass
+class ShownComment:
+    """A comment as the page draws it."""
+
+    id: int
+    parent_id: int | None
+    author_name: str
+    website: str | None
+    avatar: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    level: int
+    held: bool = False
+    deleted: bool = False
+    by_post_author: bool = False
+    can_edit: bool = False
+    children: list[ShownComment] = field(default_factory=list)
+
+
+def visible_to(user: User | None, guest_ids: list[int]) -> sa.ColumnElement[bool]:
+    """Comments this viewer sees: approved ones, placeholders, and their own held ones."""
+    own = [Comment.user_id == user.id] if user is not None else []
+    if guest_ids:
+        own.append(sa.and_(Comment.user_id.is_(None), Comment.id.in_(guest_ids)))
+    visible = Comment.status.in_([CommentStatus.APPROVED, CommentStatus.DELETED])
+    if own:
+        visible = sa.or_(visible, sa.and_(Comment.status == CommentStatus.PENDING, sa.or_(*own)))
+    return visible
+
+
+def shown_rows(post: Post, user: User | None, guest_ids: list[int]) -> list[Any]:
+    """Slim rows of every comment this viewer sees on ``post``, oldest first."""
+    return db.session.execute(
+        sa.select(Comment.id, Comment.parent_id, Comment.status)
+        .where(Comment.post_id == post.id, visible_to(user, guest_ids))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def comment_url(comment: Comment, user: User | None, guest_ids: list[int]) -> str | None:
+    """The post page (and comment page) that shows ``comment`` to this viewer, or None."""
+    settings = get_settings()
+    post = comment.post
+    rows = shown_rows(post, user, guest_ids)
+    page = threads.page_of(
+        rows,
+        comment.id,
+        per_page=settings["comments_per_page"],
+        newest_first=settings["newest_first"],
+    )
+    if page is None:
+        return None
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{post.url_path}{query}#comment-{comment.id}"
+
+
+def viewer() -> tuple[User | None, list[int]]:
+    """The logged-in user (or None) and the comment ids of this browser's guest cookie."""
+    if not has_request_context():
+        return None, []
+    return as_user(current_user), guest_comment_ids()
 
 
 def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
     """Everything the post page needs to show its discussion and the form."""
-    return {"post": post, "threads": [], "page": page, "pages": 1}
+    settings = get_settings()
+    user, guest_ids = viewer()
+    rows = shown_rows(post, user, guest_ids)
+    lay = threads.layout(
+        rows,
+        depth=settings["thread_depth"],
+        per_page=settings["comments_per_page"],
+        page=page if isinstance(page, int) else 1,
+        newest_first=settings["newest_first"],
+    )
+    full = _load(post, lay.ids)
+    users = _users(full.values())
+    own = set(guest_ids)
+
+    def build(comment_id: int) -> ShownComment:
+        c = full[comment_id]
+        shown = _shown(c, users.get(c.user_id), lay.level[comment_id], post)
+        shown.can_edit = (c.id in own or (user is not None and c.user_id == user.id)) and (
+            c.status in editing.EDITABLE and editing.within_window(c, settings)
+        )
+        shown.children = [build(child) for child in lay.children.get(comment_id, [])]
+        return shown
+
+    return {
+        "post": post,
+        "threads": [build(cid) for thread in lay.threads for cid in thread if cid in full],
+        "page": lay.page,
+        "pages": lay.pages,
+        "count": post.comment_count,
+        "count_text": count_text(post.comment_count),
+        "newest_first": settings["newest_first"],
+        "feed_url": post.url_path + "comments.atom",
+        "form": _form(post, settings, user),
+    }
+
+
+def count_text(count: int) -> str:
+    if count == 0:
+        return "No comments yet"
+    return f"{count} comment" if count == 1 else f"{count} comments"
+
+
+def _load(post: Post, ids: list[int]) -> dict[int, Comment]:
+    if not ids:
+        return {}
+    query = sa.select(Comment).where(Comment.post_id == post.id)
+    if len(ids) <= _IN_LIST_LIMIT:
+        query = query.where(Comment.id.in_(ids))
+    # The source text and moderation fields are not drawn on the page.
+    query = query.options(
+        sa.orm.load_only(
+            Comment.id,
+            Comment.parent_id,
+            Comment.user_id,
+            Comment.author_name,
+            Comment.author_email,
+            Comment.author_website,
+            Comment.status,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.edited_at,
+            raiseload=True,
+        )
+    )
+    wanted = set(ids)
+    return {c.id: c for c in db.session.scalars(query) if c.id in wanted}
+
+
+def _users(comments) -> dict[int, User]:
+    ids = {c.user_id for c in comments if c.user_id is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+def _shown(c: Comment, user: User | None, level: int, post: Post) -> ShownComment:
+    deleted = c.status == CommentStatus.DELETED
+    return ShownComment(
+        id=c.id,
+        parent_id=c.parent_id,
+        author_name="" if deleted else c.author_name,
+        website=None if deleted else safe_url(c.author_website),
+        avatar=avatar_url(user, c.author_email, c.author_name),
+        html="" if deleted else c.body_html,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        level=level,
+        held=c.status == CommentStatus.PENDING,
+        deleted=deleted,
+        by_post_author=c.user_id is not None and c.user_id == post.author_id,
+    )
+
+
+# --- the form ------------------------------------------------------------------
+
+
+def _form(post: Post, settings: dict[str, Any], user: User | None) -> dict[str, Any]:
+    state = g.get("comment_form") if has_request_context() else None
+    state = state if state and state.get("post_id") == post.id else {}
+    values = dict(state.get("values") or {})
+    reply_to = _reply_to(post, values.get("parent_id") or _arg("replytocom"))
+    here = post.url_path
+    cpage = _arg("cpage")
+    action = f"/comments/{post.id}"
+    if cpage and cpage > 1:
+        action += f"?cpage={cpage}"
+    closed = policy.closed_reason(post, settings)
+    refusal = _refusal(user, settings)
+    return {
+        "closed": closed,
+        "refusal": refusal,
+        "can_reply": not closed and not refusal,
+        "user": user,
+        "login_title": login_method_title(user) if user is not None else "",
+        "providers": enabled_providers(),
+        "next": quote(here + "#respond", safe="/"),
+        "values": values,
+        "errors": state.get("errors") or {},
+        "message": state.get("message") or "",
+        "reply_to": reply_to,
+        "cancel_url": here + "#respond",
+        "stamp": forms.make_stamp(post.id),
+        "action": action,
+        "honeypot": forms.HONEYPOT,
+        "show_notify": user is None or bool(user.email),
+    }
+
+
+def _refusal(user: User | None, settings: dict[str, Any]) -> str | None:
+    if user is not None and user.banned:
+        return "Your account may no longer comment here."
+    if user is None and not settings["guests_allowed"]:
+        return "Log in to leave a comment."
+    return None
+
+
+def _arg(name: str) -> int | None:
+    if not has_request_context():
+        return None
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _reply_to(post: Post, parent_id: Any) -> dict[str, Any] | None:
+    try:
+        parent_id = int(parent_id)
+    except (TypeError, ValueError):
+        return None
+    row = db.session.execute(
+        sa.select(Comment.id, Comment.author_name).where(
+            Comment.id == parent_id,
+            Comment.post_id == post.id,
+            Comment.status == CommentStatus.APPROVED,
+        )
+    ).first()
+    return {"id": row.id, "name": row.author_name} if row else None

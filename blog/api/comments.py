@@ -1,0 +1,72 @@
+"""Comments over JSON: read a post's discussion, and post to it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify
+from flask_login import current_user
+
+from ..comments.area import viewer, visible_to
+from ..comments.guest import remember_comment
+from ..comments.limits import comment_rate_limits
+from ..comments.pipeline import RequestInfo, submit_comment
+from ..comments.serialise import comment_to_json
+from ..extensions import db
+from ..models import Comment, CommentStatus, Post
+from . import bp
+from .common import ApiError, collection, json_body, page_arg
+
+PER_PAGE = 100
+
+
+def _visible_post(slug: str) -> Post:
+    post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
+    if post is None or not post.is_visible:
+        raise ApiError(404, "There is no post with that slug.")
+    return post
+
+
+@bp.get("/posts/<slug>/comments")
+def list_comments(slug: str):
+    """Approved comments, oldest first, plus the caller's own held ones (with reasons)."""
+    post = _visible_post(slug)
+    page = page_arg()
+    user, guest_ids = viewer()
+    rows = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.post_id == post.id, visible_to(user, guest_ids))
+        .order_by(Comment.created_at, Comment.id)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE + 1)
+        .options(sa.orm.selectinload(Comment.user))
+    ).all()
+    own = set(guest_ids)
+    items = [
+        comment_to_json(
+            c, viewer=user, include_reasons=c.status == CommentStatus.PENDING and c.id in own
+        )
+        for c in rows[:PER_PAGE]
+    ]
+    more = len(rows) > PER_PAGE
+    return collection(items, page + 1 if more else None, "api.list_comments", slug=slug)
+
+
+@bp.post("/posts/<slug>/comments")
+@comment_rate_limits
+def create_comment(slug: str):
+    """Comment (or reply) on a post: 201 with the comment, its status and reasons."""
+    post = _visible_post(slug)
+    data = json_body()
+    result = submit_comment(post, data, current_user, RequestInfo.from_request(via_form=False))
+    if not result.ok:
+        extra = {"fields": result.errors} if result.errors else {}
+        raise ApiError(result.status, result.message, **extra)
+    comment = result.comment
+    body = comment_to_json(comment, include_reasons=True)
+    body["message"] = result.message
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = f"/c/{comment.id}"
+    if comment.user_id is None:
+        remember_comment(response, comment.id)
+    return response

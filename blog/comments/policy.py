@@ -1,0 +1,214 @@
+"""The moderation policy: what is held and why.
+
+``decide`` looks at a comment about to be stored and answers approved,
+pending or spam with every reason it found, as ``{code, text}``. Spam wins
+over pending, pending over approved. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Ban, BanKind, Comment, CommentStatus, Post, User, utcnow
+from ..moderation.services import Reason, reason
+from ..moderation.settings import Policy, get_settings
+from . import akismet
+
+# A person needs a few seconds to read a post and write something.
+MIN_FORM_SECONDS = 3.0
+
+SPAM_CODES = frozenset({"honeypot", "banned_email", "banned_ip", "block_word", "akismet_spam"})
+
+
+@dataclass
+class Candidate:
+    """What the policy looks at: a comment about to be stored or just edited."""
+
+    post: Post
+    body: str
+    name: str
+    email: str | None
+    website: str | None
+    ip: str | None
+    user_agent: str | None
+    link_count: int
+    user: User | None = None
+    # Seconds the form was open; None when the comment did not come from the form.
+    form_age: float | None = None
+    honeypot: bool = False
+    referrer: str | None = None
+    is_reply: bool = False
+
+
+@dataclass
+class Decision:
+    status: CommentStatus
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def decide(candidate: Candidate, settings: dict[str, Any] | None = None) -> Decision:
+    """Approved, pending or spam, with every reason that applies."""
+    settings = settings or get_settings()
+    user = candidate.user
+    if user is not None and user.is_moderator:
+        return Decision(CommentStatus.APPROVED)  # moderators are trusted
+    reasons = [
+        *_form_reasons(candidate),
+        *ban_reasons(candidate.email, candidate.ip),
+        *content_reasons(candidate, settings),
+        *_policy_reasons(candidate, settings),
+    ]
+    if not any(r["code"] in SPAM_CODES for r in reasons):
+        verdict = akismet.check(candidate)
+        if verdict is not None:
+            reasons.append(verdict)
+    return verdict_for(reasons)
+
+
+def verdict_for(reasons: list[Reason]) -> Decision:
+    """Spam when a spam reason is present, pending for any other reason, else approved."""
+    if any(r["code"] in SPAM_CODES for r in reasons):
+        return Decision(CommentStatus.SPAM, reasons)
+    if reasons:
+        return Decision(CommentStatus.PENDING, reasons)
+    return Decision(CommentStatus.APPROVED, reasons)
+
+
+def content_reasons(candidate: Candidate, settings: dict[str, Any]) -> list[Reason]:
+    """The rules about what a comment says: block words, hold words, links."""
+    reasons: list[Reason] = []
+    fields = _searchable_fields(candidate)
+    for word, places in _matches(settings["block_words"], fields):
+        reasons.append(reason("block_word", f'Contains the blocked word "{word}" ({places}).'))
+    for word, places in _matches(settings["hold_words"], fields):
+        reasons.append(reason("hold_word", f'Contains the hold word "{word}" ({places}).'))
+    limit = settings["max_links"]
+    if candidate.link_count > limit:
+        reasons.append(
+            reason(
+                "too_many_links",
+                f"Has {candidate.link_count} links; more than {limit} are held.",
+            )
+        )
+    return reasons
+
+
+def ban_reasons(email: str | None, ip: str | None) -> list[Reason]:
+    """Reasons for a banned email address or IP address."""
+    reasons: list[Reason] = []
+    if email and _email_banned(email):
+        reasons.append(reason("banned_email", "The email address is banned."))
+    if ip and _ip_banned(ip):
+        reasons.append(reason("banned_ip", f"The IP address {ip} is banned."))
+    return reasons
+
+
+def closed_reason(post: Post, settings: dict[str, Any] | None = None) -> str | None:
+    """Why nobody may comment on ``post`` now, or None when comments are open."""
+    settings = settings or get_settings()
+    if not post.comments_enabled:
+        return "Comments are closed on this post."
+    days = settings["close_after_days"]
+    published = post.published_at or post.created_at
+    if days and published and published + timedelta(days=days) < utcnow():
+        return f"Comments are closed: this post is more than {days} days old."
+    return None
+
+
+def has_approved_comment(user: User | None, email: str | None) -> bool:
+    """Whether this identity (a user, or a guest's email) has an approved comment."""
+    query = sa.select(Comment.id).where(Comment.status == CommentStatus.APPROVED)
+    if user is not None:
+        query = query.where(Comment.user_id == user.id)
+    elif email:
+        query = query.where(Comment.user_id.is_(None), Comment.author_email == email)
+    else:
+        return False
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _form_reasons(candidate: Candidate) -> list[Reason]:
+    reasons: list[Reason] = []
+    if candidate.honeypot:
+        reasons.append(reason("honeypot", "A field that people leave empty was filled in."))
+    if candidate.form_age is not None and candidate.form_age < MIN_FORM_SECONDS:
+        reasons.append(
+            reason("too_fast", f"Sent {candidate.form_age:.1f} s after the form was shown.")
+        )
+    return reasons
+
+
+def _policy_reasons(candidate: Candidate, settings: dict[str, Any]) -> list[Reason]:
+    policy = settings["policy"]
+    if policy == Policy.ALL:
+        return [reason("hold_all", "Every comment is held for a moderator.")]
+    if policy == Policy.FIRST_TIME and not has_approved_comment(candidate.user, candidate.email):
+        return [reason("first_time", "A first comment from this commenter.")]
+    return []
+
+
+def _searchable_fields(candidate: Candidate) -> dict[str, str]:
+    return {
+        "text": candidate.body,
+        "name": candidate.name,
+        "email": candidate.email or "",
+        "website": candidate.website or "",
+        "IP": candidate.ip or "",
+        "user agent": candidate.user_agent or "",
+    }
+
+
+def _matches(words: list[str], fields: dict[str, str]) -> list[tuple[str, str]]:
+    """Each word found (as a case-insensitive substring, as WordPress does) and where."""
+    lowered = {name: value.casefold() for name, value in fields.items()}
+    found = []
+    for word in words:
+        needle = word.strip().casefold()
+        if not needle:
+            continue
+        places = [name for name, value in lowered.items() if needle in value]
+        if places:
+            found.append((word, "in the " + ", ".join(places)))
+    return found
+
+
+def _email_banned(email: str) -> bool:
+    email = email.strip().lower()
+    domain = "@" + email.rpartition("@")[2]
+    return (
+        db.session.scalar(
+            sa.select(Ban.id)
+            .where(Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_([email, domain]))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _ip_banned(ip: str) -> bool:
+    exact = db.session.scalar(
+        sa.select(Ban.id).where(Ban.kind == BanKind.IP, Ban.value == ip).limit(1)
+    )
+    if exact is not None:
+        return True
+    # Ranges are written as networks ("203.0.113.0/24"); there are few of them.
+    networks = db.session.scalars(
+        sa.select(Ban.value).where(Ban.kind == BanKind.IP, Ban.value.contains("/"))
+    ).all()
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for value in networks:
+        try:
+            if address in ipaddress.ip_network(value, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
