@@ -61,7 +61,10 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
     if has_request_context():
         g.setdefault("deferred_jobs", []).append((func, args))
     else:
-        run_job(func, *args)
+        # A context of its own: the caller's session may be in the middle of
+        # its commit (enqueue is called from after_commit hooks).
+        with current_app.app_context():
+            run_job(func, *args)
 
 
 def run_job(func: Callable[..., Any], *args: Any) -> Any:
