@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     auth.init_app(app)
     ratelimit.init_app(app)
     jobs.init_app(app)
+    from .accounts import oauth as accounts_oauth
+
+    accounts_oauth.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -63,6 +66,9 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (accounts_bp, admin_bp, api_bp, comments_bp, moderation_bp, posts_bp):
         app.register_blueprint(bp)
+    from .portability import bp as portability_bp
+
+    app.register_blueprint(portability_bp)
 
 
 def register_hooks(app: Flask) -> None:

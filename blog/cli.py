@@ -19,8 +19,10 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     from .demo import demo_command
+    from .portability import cli as portability_cli
     from .worker import worker_command
 
+    portability_cli.init_app(app)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(rerender_command)

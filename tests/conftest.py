@@ -26,6 +26,8 @@ from blog import create_app
 from blog.extensions import db as _db
 from blog.models import User
 
+pytest_plugins = ["tests.oauth_servers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 REQUIRE_ALL = os.environ.get("BLOG_TEST_REQUIRE_ALL") == "1"

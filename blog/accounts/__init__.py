@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
+
+from . import account_views, oauth_views, views  # noqa: E402,F401

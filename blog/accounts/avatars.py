@@ -1,12 +1,127 @@
-"""Avatars for users and guests (placeholder until the identity work lands)."""
+"""Avatars: the provider's picture, Gravatar when the site allows it, else an identicon.
+
+Identicons are drawn here from a keyed hash, so no outside service learns
+who comments and the hash reveals no address.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
+from flask import current_app, has_request_context, url_for
+
 from ..models import User
 
+GRAVATAR_BASE = "https://www.gravatar.com/avatar/"
+IDENTICON, GRAVATAR = "identicon", "gravatar"
+HASH_LENGTH = 20
+GRID = 5
 
-def avatar_url(user: User | None, email: str | None, name: str) -> str:
-    """The picture to show next to a comment's author."""
-    if user is not None and user.avatar_url:
-        return user.avatar_url
-    return "/static/icons/avatar.svg"
+
+def gravatar_enabled() -> bool:
+    return bool(current_app.config.get("GRAVATAR"))
+
+
+def avatar_hash(seed: str) -> str:
+    """A keyed digest naming an identicon: stable per seed, meaningless outside this site."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"avatar:{seed}".encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH]
+
+
+def identicon_url(seed: str) -> str:
+    digest = avatar_hash(seed)
+    if has_request_context():
+        return url_for("accounts.identicon", digest=digest)
+    return f"/avatar/{digest}.svg"  # jobs and mail: no request to build a URL from
+
+
+def gravatar_url(email: str, size: int = 80) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return f"{GRAVATAR_BASE}{digest}?" + urlencode({"d": "identicon", "s": size})
+
+
+def is_gravatar(url: str | None) -> bool:
+    return bool(url) and url.startswith(GRAVATAR_BASE)
+
+
+def avatar_url(user: User | None, email: str | None = None, name: str = "") -> str:
+    """The picture to show for a user, or for a guest known by email and name."""
+    if user is not None and getattr(user, "id", None) is not None:
+        stored = user.avatar_url
+        if stored and (gravatar_enabled() or not is_gravatar(stored)):
+            return stored
+        return identicon_url(f"user:{user.id}")
+    if email and gravatar_enabled():
+        return gravatar_url(email)
+    if email:
+        return identicon_url(f"email:{email.strip().lower()}")
+    return identicon_url(f"name:{name.strip()}")
+
+
+# The comment code may use either name.
+avatar_url_for = avatar_url
+
+
+def avatar_choices(user: User) -> list[tuple[str, str, str]]:
+    """(value, label, picture URL) for each avatar the user may pick."""
+    choices = [(IDENTICON, "A pattern drawn for you", identicon_url(f"user:{user.id}"))]
+    if gravatar_enabled() and user.email:
+        choices.append((GRAVATAR, "Your Gravatar", gravatar_url(user.email)))
+    for identity in user.identities:
+        if identity.avatar_url:
+            from .providers import provider_title
+
+            label = f"Your picture on {provider_title(identity.provider)}"
+            choices.append((f"identity:{identity.id}", label, identity.avatar_url))
+    return choices
+
+
+def current_choice(user: User) -> str:
+    if not user.avatar_url:
+        return IDENTICON
+    if is_gravatar(user.avatar_url):
+        return GRAVATAR if gravatar_enabled() else IDENTICON
+    for identity in user.identities:
+        if identity.avatar_url == user.avatar_url:
+            return f"identity:{identity.id}"
+    return IDENTICON
+
+
+def choose_avatar(user: User, choice: str) -> bool:
+    """Store the picture ``choice`` names; False when it is not one of the user's choices."""
+    for value, _label, url in avatar_choices(user):
+        if value == choice:
+            user.avatar_url = None if value == IDENTICON else url
+            return True
+    return False
+
+
+def follow_email_change(user: User, new_email: str) -> None:
+    """A Gravatar follows the address it was made from."""
+    if is_gravatar(user.avatar_url):
+        user.avatar_url = gravatar_url(new_email)
+
+
+def identicon_svg(digest: str) -> str:
+    """A symmetric 5x5 pattern in one colour, drawn from the hex digest."""
+    value = int(digest, 16)
+    hue = value % 360
+    colour = f"hsl({hue} 55% 45%)"
+    cells = []
+    bits = value >> 9
+    for row in range(GRID):
+        for col in range((GRID + 1) // 2):
+            on = bits & 1
+            bits >>= 1
+            if not on:
+                continue
+            for x in {col, GRID - 1 - col}:
+                cells.append(f'<rect x="{x + 1}" y="{row + 1}" width="1" height="1"/>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 7 7" width="80" height="80"'
+        ' role="img" aria-label="Avatar">'
+        '<rect width="7" height="7" fill="#f0f0f0"/>'
+        f'<g fill="{colour}">{"".join(cells)}</g></svg>'
+    )

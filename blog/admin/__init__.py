@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-from . import posts, uploads  # noqa: E402,F401
+from . import posts, uploads, users  # noqa: E402,F401
