@@ -1,14 +1,215 @@
-"""Mail about comments, queued in the outbox with the change that causes it
-(placeholder until the moderation work lands)."""
+"""Mail about comments, queued in the outbox with the change that causes it.
+
+- a held comment: every moderator and admin with a verified email (with
+  signed one-click links) and the post's author;
+- a comment approved for the first time (on arrival or later): the post's
+  author, unless they wrote it, and the post's confirmed subscribers, except
+  the comment's own author, with one-click unsubscribe headers.
+
+Nothing here commits; the mails go out with the caller's transaction.
+"""
 
 from __future__ import annotations
 
-from ..models import Comment, CommentStatus
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from ..extensions import db
+from ..mail import queue_mail
+from ..models import Comment, CommentStatus, ModerationEvent, Role, Subscription, User
+from . import links
+
+AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 def comment_created(comment: Comment) -> None:
     """Queue the mails a new comment causes (held: moderators and author; approved: author)."""
+    db.session.flush()  # links and permalinks need the comment's id
+    if comment.status == CommentStatus.PENDING:
+        _notify_held(comment)
+    elif comment.status == CommentStatus.APPROVED:
+        _notify_approved(comment)
 
 
 def status_changed(comment: Comment, from_status: CommentStatus | None) -> None:
     """Queue the mails a moderation decision causes (approved: author and subscribers)."""
+    if from_status is None or from_status == comment.status:
+        return  # a new comment is comment_created's job; an edit sends nothing
+    if comment.status == CommentStatus.APPROVED and _first_approval(comment):
+        _notify_approved(comment)
+    elif comment.status == CommentStatus.PENDING and from_status == CommentStatus.APPROVED:
+        _notify_held(comment)  # readers' flags sent it back to the queue
+
+
+def _first_approval(comment: Comment) -> bool:
+    """Whether this is the comment's first approval: nobody hears about one twice."""
+    approvals = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ModerationEvent)
+        .where(
+            ModerationEvent.comment_id == comment.id,
+            ModerationEvent.to_status == CommentStatus.APPROVED,
+            ModerationEvent.from_status.is_distinct_from(CommentStatus.APPROVED),
+        )
+    )
+    return approvals <= 1
+
+
+# --- who hears -------------------------------------------------------------------
+
+
+def moderators() -> list[User]:
+    """Moderators and admins who can receive mail."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.role.in_([Role.MODERATOR, Role.ADMIN]),
+                User.banned.is_(False),
+                User.email.is_not(None),
+                User.email_verified.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _is_author(comment: Comment, user: User) -> bool:
+    if comment.user_id is not None and comment.user_id == user.id:
+        return True
+    return bool(comment.author_email and user.email) and (
+        comment.author_email.lower() == user.email.lower()
+    )
+
+
+def _post_author(comment: Comment) -> User | None:
+    author = comment.post.author
+    if author is None or not author.email or not author.email_verified or author.banned:
+        return None
+    return author
+
+
+# --- the mails -------------------------------------------------------------------
+
+
+def _notify_held(comment: Comment) -> None:
+    recipients = moderators()
+    author = _post_author(comment)
+    if author is not None and all(u.id != author.id for u in recipients):
+        recipients.append(author)
+    decision = links.last_decision_id(comment)
+    for user in recipients:
+        if _is_author(comment, user):
+            continue
+        action_links = None
+        if user.is_moderator:
+            action_links = {
+                a.value: links.action_url(comment, a, user, decision) for a in links.LINK_ACTIONS
+            }
+        _send(
+            user.email,
+            f'Please moderate a comment on "{_one_line(comment.post.title)}"',
+            "held",
+            comment,
+            recipient=user,
+            show_private=user.is_moderator,
+            action_links=action_links,
+            moderation_url=links.external_url("moderation.comment", comment_id=comment.id),
+            queue_url=links.external_url("moderation.queue"),
+        )
+
+
+def _notify_approved(comment: Comment) -> None:
+    author = _post_author(comment)
+    mailed: set[str] = set()
+    if author is not None and not _is_author(comment, author):
+        _send(
+            author.email,
+            f'New comment on "{_one_line(comment.post.title)}"',
+            "new_comment",
+            comment,
+            recipient=author,
+        )
+        mailed.add(author.email.lower())
+    for sub in _subscribers(comment):
+        if sub.email.lower() in mailed:
+            continue
+        mailed.add(sub.email.lower())
+        _send_to_subscriber(comment, sub)
+
+
+def _subscribers(comment: Comment) -> list[Subscription]:
+    subs = db.session.scalars(
+        sa.select(Subscription)
+        .where(Subscription.post_id == comment.post_id, Subscription.confirmed.is_(True))
+        .order_by(Subscription.id)
+    )
+    own_email = (comment.author_email or "").lower()
+    return [
+        s
+        for s in subs
+        if not (comment.user_id and s.user_id == comment.user_id) and s.email.lower() != own_email
+    ]
+
+
+def _send_to_subscriber(comment: Comment, sub: Subscription) -> None:
+    from ..comments.subscriptions import unsubscribe_url
+
+    url = unsubscribe_url(sub)
+    if url.startswith("/"):
+        url = links.absolute(url)
+    headers = {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"<post-{comment.post_id}.comments.{_host()}>",
+        "Precedence": "list",
+    }
+    _send(
+        sub.email,
+        f'New comment on "{_one_line(comment.post.title)}"',
+        "subscriber",
+        comment,
+        unsubscribe_url=url,
+        extra_headers=headers,
+    )
+
+
+def _send(
+    to: str,
+    subject: str,
+    template: str,
+    comment: Comment,
+    extra_headers: dict[str, str] | None = None,
+    **context: Any,
+) -> None:
+    site = current_app.config["SITE_TITLE"]
+    post_url = links.absolute(comment.post.url_path)
+    context.update(
+        comment=comment,
+        post=comment.post,
+        site_title=site,
+        site_url=links.base_url() + "/",
+        post_url=post_url,
+        comment_url=f"{post_url}#comment-{comment.id}",
+        reasons=comment.reasons or [],
+    )
+    queue_mail(
+        to,
+        f"[{_one_line(site)}] {subject}",
+        render_template(f"mail/{template}.txt", **context),
+        render_template(f"mail/{template}.html", **context),
+        headers={**AUTO_HEADERS, **(extra_headers or {})},
+    )
+
+
+def _one_line(text: str) -> str:
+    """Header-safe text: no line breaks, collapsed spaces."""
+    return " ".join((text or "").split())
+
+
+def _host() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
