@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import accounts, comments, common, openapi, posts  # noqa: E402,F401
+from . import accounts, comments, common, moderation, openapi, posts  # noqa: E402,F401
