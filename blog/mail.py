@@ -17,7 +17,7 @@ from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -52,11 +52,7 @@ def _send_after_commit(session: Session) -> None:
     if session.info.pop("mail_queued", False):
         from . import jobs
 
-        # Outside a request without a queue the job would run inline, inside
-        # this commit, where the session cannot be used: leave the mail to the
-        # worker's or the next request's sweep instead (it is safe in the outbox).
-        if has_request_context() or current_app.extensions.get("blog.queue") is not None:
-            jobs.enqueue(send_due_mail)
+        jobs.enqueue(send_due_mail)
 
 
 @sa.event.listens_for(Session, "after_rollback")
