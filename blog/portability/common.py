@@ -53,6 +53,8 @@ class ImportReport:
     """What an import did, for the summary at its end."""
 
     source: str
+    # Disqus brings comments only: the summary leaves out posts, users and tags.
+    comments_only: bool = False
     posts: Counter[str] = field(default_factory=Counter)  # new, by kind
     posts_existing: int = 0
     comments: Counter[str] = field(default_factory=Counter)  # new, by status
@@ -76,18 +78,26 @@ class ImportReport:
     def summary(self) -> str:
         """The report as lines for people."""
         statuses = ", ".join(f"{s} {n}" for s, n in sorted(self.comments.items()))
-        lines = [
-            f"Imported from {self.source}.",
-            f"  posts: {self.posts.get('post', 0)} new, pages: {self.posts.get('page', 0)} new, "
-            f"{self.posts_existing} already there",
+        lines = [f"Imported from {self.source}."]
+        if not self.comments_only:
+            lines.append(
+                f"  posts: {self.posts.get('post', 0)} new, pages: {self.posts.get('page', 0)} "
+                f"new, {self.posts_existing} already there"
+            )
+        lines.append(
             f"  comments: {self.comments_created} new"
             + (f" ({statuses})" if statuses else "")
-            + f", {self.comments_existing} already there",
+            + f", {self.comments_existing} already there"
+        )
+        lines.append(
             f"  pingbacks: {self.comment_kinds.get('pingback', 0)}, "
-            f"trackbacks: {self.comment_kinds.get('trackback', 0)}",
-            f"  users: {self.users_created} new, {self.users_matched} matched by email; "
-            f"tags: {self.tags_created} new; redirects: {self.redirects_created} new",
-        ]
+            f"trackbacks: {self.comment_kinds.get('trackback', 0)}"
+        )
+        if not self.comments_only:
+            lines.append(
+                f"  users: {self.users_created} new, {self.users_matched} matched by email; "
+                f"tags: {self.tags_created} new; redirects: {self.redirects_created} new"
+            )
         total = sum(self.skipped.values())
         lines.append(f"  skipped: {total}")
         lines += [f"    {n}: {why}" for why, n in sorted(self.skipped.items())]

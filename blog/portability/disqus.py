@@ -97,7 +97,7 @@ class _Import:
                 f"not a Disqus export: the root element is <{localname(root)}>, not <disqus>",
                 root.sourceline,
             )
-        self.report = ImportReport(source="Disqus")
+        self.report = ImportReport(source="Disqus", comments_only=True)
         self.report.warnings += notes
         self.keep_deleted = keep_deleted
         self.threads = {t.id: t for t in map(self._thread, self._all(root, "thread")) if t.id}
