@@ -398,3 +398,46 @@ def test_doctype_entities_are_never_read(runner, db):
     result = runner.invoke(args=["import", "wxr", str(DATA / "wxr-doctype.xml")])
     assert "root:" not in result.output  # nothing of /etc/passwd
     assert count(db, Post) == 0
+
+
+NEW_COMMENT = """
+    <wp:comment>
+      <wp:comment_id>109</wp:comment_id>
+      <wp:comment_author><![CDATA[Newcomer]]></wp:comment_author>
+      <wp:comment_date_gmt>2019-04-01 10:00:00</wp:comment_date_gmt>
+      <wp:comment_content><![CDATA[Written after the first export.]]></wp:comment_content>
+      <wp:comment_approved>1</wp:comment_approved>
+      <wp:comment_parent>103</wp:comment_parent>
+    </wp:comment>
+  </item>"""
+
+
+def test_a_later_export_of_the_same_blog_adds_only_what_is_new(runner, db, tmp_path):
+    run_import(runner, DATA / "wxr-statuses.xml")
+    later = tmp_path / "later.xml"
+    text = (DATA / "wxr-statuses.xml").read_text()
+    later.write_text(text.replace("</item>", NEW_COMMENT, 1))
+    result = run_import(runner, later)
+    assert "comments: 1 new (approved 1), 8 already there" in result.output
+    assert "posts: 0 new, pages: 0 new, 7 already there" in result.output
+    newcomer = db.session.scalar(sa.select(Comment).where(Comment.author_name == "Newcomer"))
+    assert newcomer.parent.author_name == "Reply Before Parent"
+    assert depth(newcomer) == 3
+
+
+def test_very_long_links_still_make_stable_keys(runner, db, tmp_path):
+    link = "https://long.example/" + "a" * 400
+    wxr = tmp_path / "long.xml"
+    wxr.write_text(
+        '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+        f"<item><title>Long</title><link>{link}</link><wp:status>publish</wp:status>"
+        "<wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt>"
+        "<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_content>Hi</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved></wp:comment></item></channel></rss>"
+    )
+    assert run_import(runner, wxr).exit_code == 0
+    result = run_import(runner, wxr)
+    assert result.exit_code == 0, result.output
+    assert "comments: 0 new, 1 already there" in result.output
+    assert count(db, Post) == 1
+    assert len(db.session.scalar(sa.select(Post.import_key))) == 300

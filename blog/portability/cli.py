@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import click
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .common import ImportFileError, ImportReport, Progress
@@ -80,6 +81,12 @@ def _run(importer: Callable[[bytes, Progress], ImportReport], path: Path, dry_ru
     except ImportFileError as exc:
         db.session.rollback()
         raise click.ClickException(f"{path}: {exc}\nNothing was imported.") from None
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise click.ClickException(
+            f"{path}: the database refused the import ({detail}).\nNothing was imported."
+        ) from None
     except BaseException:
         db.session.rollback()
         raise

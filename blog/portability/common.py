@@ -6,6 +6,7 @@ rolls everything back on any error, so a file is imported whole or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import ipaddress
 from collections import Counter
@@ -31,6 +32,7 @@ Progress = Callable[[list[T], str], Iterable[T]]
 NAME_MAX = 100
 SLUG_MAX = 200
 TITLE_MAX = 300
+KEY_MAX = 300
 
 
 def no_progress(items: list[T], label: str) -> Iterable[T]:
@@ -118,6 +120,18 @@ def text_of(value: str | None) -> str:
     if not value:
         return ""
     return html.unescape(strip_tags(clean_text(value))).strip()
+
+
+def plain(value: object, limit: int) -> str:
+    """Text stored as is (our own exports), cut to fit its column."""
+    return clean_text(value if isinstance(value, str) else "").strip()[:limit]
+
+
+def clip_key(key: str) -> str:
+    """An import key that fits its column: long ones end in a digest of the whole."""
+    if len(key) <= KEY_MAX:
+        return key
+    return key[: KEY_MAX - 41] + "#" + hashlib.sha1(key.encode()).hexdigest()
 
 
 def clean_name(value: str | None, default: str = "Anonymous") -> str:
@@ -220,7 +234,7 @@ class Site:
         self.users: dict[str, User] = {}
 
     def post_by_key(self, key: str) -> Post | None:
-        return db.session.scalar(sa.select(Post).where(Post.import_key == key))
+        return db.session.scalar(sa.select(Post).where(Post.import_key == clip_key(key)))
 
     def unique_slug(self, *candidates: str | None) -> str:
         """The first usable candidate, made unique with -2, -3... as a clash needs."""
@@ -288,6 +302,11 @@ def existing_comments(post: Post) -> dict[str, Comment]:
     return {c.import_key: c for c in rows}
 
 
+def find_existing(known: dict[str, Comment], key: str) -> Comment | None:
+    """The comment already imported under ``key`` (as clipped to fit), if any."""
+    return known.get(clip_key(key))
+
+
 def same_post(comment: Comment | None, post: Post) -> bool:
     """Whether ``comment`` (perhaps not flushed yet) is on ``post``."""
     return comment is not None and (comment.post_id or comment.post.id) == post.id
@@ -315,7 +334,7 @@ def add_comment(
         body=body,
         body_html=body_html,
         link_count=count_links(body_html),
-        import_key=key,
+        import_key=clip_key(key),
         **fields,
     )
     db.session.add(comment)

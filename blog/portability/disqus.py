@@ -31,6 +31,7 @@ from .common import (
     clean_email,
     clean_ip,
     clean_name,
+    clip_key,
     no_progress,
     old_path,
     parse_iso,
@@ -125,10 +126,10 @@ class _Import:
             return None
         parent = _dsq_id(_child(element, "parent"))
         return _Message(
-            key=f"disqus:{dsq_id}" if dsq_id else f"disqus:id:{plain_id}",
+            key=clip_key(f"disqus:{dsq_id}" if dsq_id else f"disqus:id:{plain_id}"),
             element=element,
             thread_id=_dsq_id(_child(element, "thread")),
-            parent_key=f"disqus:{parent}" if parent else None,
+            parent_key=clip_key(f"disqus:{parent}") if parent else None,
             deleted=_flag(_text(element, "isDeleted")) is True or self._thread_deleted(element),
         )
 

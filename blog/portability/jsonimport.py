@@ -36,6 +36,7 @@ from ..moderation.services import reason
 from ..moderation.settings import SettingsError, update_settings
 from ..sanitise import render_post
 from .common import (
+    NAME_MAX,
     TITLE_MAX,
     ImportFileError,
     ImportReport,
@@ -44,11 +45,13 @@ from .common import (
     add_comment,
     clean_email,
     clean_ip,
-    clean_name,
     clean_website,
+    clip_key,
     existing_comments,
+    find_existing,
     no_progress,
     parse_iso,
+    plain,
     same_post,
     threaded,
 )
@@ -115,7 +118,7 @@ class _Import:
 
     def user(self, row: dict[str, Any], where: str) -> None:
         user_id = _field(row, "id", where, int)
-        name = clean_name(_field(row, "display_name", where), default="Reader")
+        name = plain(_field(row, "display_name", where), NAME_MAX) or "Reader"
         user = self._find_user(row)
         if user is None:
             email = clean_email(row.get("email"))
@@ -174,8 +177,8 @@ class _Import:
                     subject=subject[:255],
                     email=clean_email(row.get("email")),
                     email_verified=bool(row.get("email_verified")),
-                    display_name=(row.get("display_name") or None),
-                    username=(row.get("username") or None),
+                    display_name=plain(row.get("display_name"), NAME_MAX) or None,
+                    username=plain(row.get("username"), NAME_MAX) or None,
                 )
             )
             db.session.flush()
@@ -188,7 +191,7 @@ class _Import:
             self.report.posts_existing += 1
             self.posts[post_id] = post
             return
-        title = clean_name(_field(row, "title", where), default="Untitled")[:TITLE_MAX]
+        title = plain(_field(row, "title", where), TITLE_MAX) or "Untitled"
         body = str(row.get("body") or "")
         excerpt = str(row.get("excerpt") or "")
         created = parse_iso(row.get("created_at")) or utcnow()
@@ -206,7 +209,7 @@ class _Import:
             updated_at=parse_iso(row.get("updated_at")) or created,
             comments_enabled=bool(row.get("comments_enabled", True)),
             author=self.users.get(row.get("author_id")),
-            import_key=key,
+            import_key=clip_key(key),
         )
         post.tags = [t for t in (self._tag(s, tags) for s in row.get("tags") or []) if t]
         db.session.add(post)
@@ -233,8 +236,8 @@ class _Import:
             key = row.get("import_key") or f"json:{self.base}:comment:{comment_id}"
             if post.id not in known:
                 known[post.id] = existing_comments(post)
-            if key in known[post.id]:
-                made[comment_id] = known[post.id][key]
+            if find_existing(known[post.id], key) is not None:
+                made[comment_id] = find_existing(known[post.id], key)
                 self.report.comments_existing += 1
                 continue
             made[comment_id] = self.comment(row, where, post, key, made.get(row.get("parent_id")))
@@ -252,7 +255,7 @@ class _Import:
             kind=_enum(CommentKind, row.get("kind"), CommentKind.COMMENT),
             reasons=[*reasons, reason("imported", "Imported from a JSON export")],
             user=self.users.get(row.get("user_id")),
-            author_name=clean_name(row.get("author_name"), default=""),
+            author_name=plain(row.get("author_name"), NAME_MAX),
             author_email=clean_email(row.get("author_email")),
             author_website=clean_website(row.get("author_website")),
             ip=clean_ip(row.get("ip")),

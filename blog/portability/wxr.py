@@ -30,7 +30,9 @@ from .common import (
     clean_ip,
     clean_name,
     clean_website,
+    clip_key,
     existing_comments,
+    find_existing,
     no_progress,
     old_path,
     parse_rfc822,
@@ -253,7 +255,7 @@ class _Import:
             updated_at=when or utcnow(),
             comments_enabled=item.text("wp:comment_status") != "closed",
             author=self.user(item.text("dc:creator")),
-            import_key=key,
+            import_key=clip_key(key),
         )
         post.tags = self._tags(item)
         db.session.add(post)
@@ -297,8 +299,8 @@ class _Import:
         for node in threaded(nodes, lambda n: ids[id(n)], lambda n: n.text("wp:comment_parent")):
             wp_id = ids[id(node)]
             key = f"{post_key}:comment:{wp_id}"
-            if key in known:
-                made[wp_id] = known[key]
+            if find_existing(known, key) is not None:
+                made[wp_id] = find_existing(known, key)
                 self.report.comments_existing += 1
                 continue
             made[wp_id] = self.comment(node, post, key, made)
