@@ -217,29 +217,32 @@ class _FormFinder(HTMLParser):
 
 def corp_authorize(url: str, account: str = "alice", approve: bool = True) -> str:
     """Walk oidc-provider's login and consent pages; returns the app callback URL."""
-    browser = requests.Session()
-    response = browser.get(url, allow_redirects=False, timeout=10)
-    for _ in range(12):
-        if response.status_code in (302, 303):
-            target = urljoin(response.url, response.headers["Location"])
-            if target.startswith(APP_BASE + "/"):
-                return target
-            response = browser.get(target, allow_redirects=False, timeout=10)
-            continue
-        assert response.status_code == 200, response.text[:1000]
-        finder = _FormFinder()
-        finder.feed(response.text)
-        action = urljoin(response.url, finder.actions[0])
-        if not approve:
-            response = browser.get(action + "/abort", allow_redirects=False, timeout=10)
-        elif 'name="prompt" value="login"' in response.text:
-            form = {"prompt": "login", "login": account, "password": "any"}
-            response = browser.post(action, data=form, allow_redirects=False, timeout=10)
-        else:
-            response = browser.post(
-                action, data={"prompt": "consent"}, allow_redirects=False, timeout=10
-            )
+    with requests.Session() as browser:
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        for _ in range(12):
+            if response.status_code in (302, 303):
+                target = urljoin(response.url, response.headers["Location"])
+                if target.startswith(APP_BASE + "/"):
+                    return target
+                response = browser.get(target, allow_redirects=False, timeout=10)
+                continue
+            response = _answer_page(browser, response, account, approve)
     raise AssertionError("oidc-provider never sent the browser back to the app")
+
+
+def _answer_page(browser, page, account: str, approve: bool):
+    """Fill in the login form, or approve (or abort) on the consent page."""
+    assert page.status_code == 200, page.text[:1000]
+    finder = _FormFinder()
+    finder.feed(page.text)
+    action = urljoin(page.url, finder.actions[0])
+    if not approve:
+        return browser.get(action + "/abort", allow_redirects=False, timeout=10)
+    if 'name="prompt" value="login"' in page.text:
+        form = {"prompt": "login", "login": account, "password": "any"}
+    else:
+        form = {"prompt": "consent"}
+    return browser.post(action, data=form, allow_redirects=False, timeout=10)
 
 
 def authorize(provider: str, url: str, **kwargs: Any) -> str:
