@@ -9,7 +9,14 @@ from flask_login import current_user
 
 from ..auth import role_required
 from ..models import Role, Upload
-from ..posts.uploads import MAX_UPLOAD_BYTES, UploadError, recent_uploads, store_upload, upload_url
+from ..posts.uploads import (
+    UploadError,
+    max_upload_bytes,
+    recent_uploads,
+    size_text,
+    store_upload,
+    upload_url,
+)
 from . import bp
 from .forms import UploadForm
 
@@ -50,5 +57,5 @@ def uploads():
         new=new,
         snippets=snippets,
         upload_url=upload_url,
-        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+        max_size=size_text(max_upload_bytes()),
     ), status

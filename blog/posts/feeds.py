@@ -10,9 +10,8 @@ from flask import Response, current_app, render_template
 
 from ..extensions import db
 from ..models import Post, utcnow
-from ..sanitise import strip_tags
 from . import bp, queries
-from .views import absolute_url
+from .views import absolute_url, plain_text
 
 FEED_SIZE = 20
 
@@ -38,7 +37,7 @@ def feed_entry(post: Post) -> dict[str, Any]:
         "updated": rfc3339(updated),
         "author": post.author.display_name if post.author else current_app.config["SITE_TITLE"],
         "categories": [{"term": tag.slug, "label": tag.name} for tag in post.tags],
-        "summary": strip_tags(post.excerpt_html) if post.excerpt_html else "",
+        "summary": plain_text(post.excerpt_html) if post.excerpt_html else "",
         "html": post.body_html,
     }
 

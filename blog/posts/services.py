@@ -114,8 +114,6 @@ def save_post(data: PostInput, *, author: User, post: Post | None = None) -> Pos
 
 def delete_post(post: Post) -> None:
     """Delete ``post`` with its comments, then announce it (the page cache listens)."""
-    _loaded_for_listeners = (post.tags, post.url_path)  # they read these after the delete
-    del _loaded_for_listeners
     db.session.delete(post)
     db.session.commit()
     post_changed.send(post)

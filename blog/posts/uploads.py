@@ -16,6 +16,7 @@ from ..models import Upload, User
 from ..sanitise import clean_text
 from . import bp
 
+# The default for BLOG_UPLOAD_MAX_BYTES (requests are capped by MAX_CONTENT_LENGTH too).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Generated names only: a random token and the extension of the detected type.
 FILENAME = re.compile(r"^[A-Za-z0-9_-]{16,64}\.(png|jpg|gif|webp)$")
@@ -45,11 +46,12 @@ def detect_image_type(head: bytes) -> tuple[str, str] | None:
 
 def store_upload(stream: IO[bytes], original_name: str, uploader: User) -> Upload:
     """Check and keep an uploaded image; commit the Upload row. Raises UploadError."""
-    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    limit = max_upload_bytes()
+    data = stream.read(limit + 1)
     if not data:
         raise UploadError("Choose an image file to upload.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"Images can be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if len(data) > limit:
+        raise UploadError(f"Images can be at most {size_text(limit)}.")
     detected = detect_image_type(data[:16])
     if detected is None:
         raise UploadError("Only PNG, JPEG, GIF and WebP images can be uploaded.")
@@ -77,6 +79,17 @@ def store_upload(stream: IO[bytes], original_name: str, uploader: User) -> Uploa
         path.unlink(missing_ok=True)
         raise
     return upload
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("UPLOAD_MAX_BYTES") or MAX_UPLOAD_BYTES)
+
+
+def size_text(size: int) -> str:
+    """``5 MB``, ``300 KB``: sizes as people read them."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def recent_uploads(user: User, limit: int = 30) -> list[Upload]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
@@ -68,7 +70,7 @@ def search():
     if len(q) > queries.SEARCH_MAX:
         message = f"Please search with fewer than {queries.SEARCH_MAX} characters."
         q = q[: queries.SEARCH_MAX]
-        return render_template("posts/search.html", q=q, search_q=q, error=message), 400
+        return render_template("posts/search.html", q=q, search_q=q, posts=None, error=message), 400
     posts = paginate(queries.search(q), page_number()) if q else None
     return render_template("posts/search.html", q=q, search_q=q, posts=posts, error=None)
 
@@ -117,10 +119,15 @@ def page_url(page: int, **args) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **merged)
 
 
+def plain_text(html: str) -> str:
+    """Text for people, from sanitised HTML (entities turned back into characters)."""
+    return unescape(strip_tags(html))
+
+
 @bp.app_template_filter("summary_text")
 def summary_text(post, length: int = 280) -> str:
     """Plain text that sums a post up: its excerpt, else the start of its body."""
-    text = strip_tags(post.excerpt_html or post.body_html)
+    text = plain_text(post.excerpt_html or post.body_html)
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
