@@ -314,7 +314,7 @@ def test_x_user_adds_an_email_for_notifications(client, login_as):
     db.session.commit()
     login_as(user)
     page = client.get("/account").get_data(as_text=True)
-    assert "Add address" in page and "Current password" not in page
+    assert "Add address" in page and "to confirm the change" not in page
     assert client.post("/account/email", data={"email": "x@example.com"}).status_code == 302
     client.post(link_in(mails_to("x@example.com")[0]))
     db.session.refresh(user)

@@ -67,4 +67,4 @@ class ChangePasswordForm(FlaskForm):
 
 class ChangeEmailForm(FlaskForm):
     email = EmailField("New email address", validators=EMAIL_RULES)
-    password = PasswordField("Current password")
+    password = PasswordField("Your password, to confirm the change")
