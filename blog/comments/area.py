@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from ..accounts.avatars import avatar_url
@@ -26,6 +26,8 @@ from . import editing, forms, policy, threads
 from .guest import guest_comment_ids
 from .pipeline import as_user
 
+# Where the form view leaves what was typed and what was wrong, for the page it renders.
+FORM_STATE = "blog.comment_form"
 # Past this many comments on a page, one query by post beats a long IN list.
 _IN_LIST_LIMIT = 900
 
@@ -193,7 +195,7 @@ def _shown(c: Comment, user: User | None, level: int, post: Post) -> ShownCommen
 
 
 def _form(post: Post, settings: dict[str, Any], user: User | None) -> dict[str, Any]:
-    state = g.get("comment_form") if has_request_context() else None
+    state = request.environ.get(FORM_STATE) if has_request_context() else None
     state = state if state and state.get("post_id") == post.id else {}
     values = dict(state.get("values") or {})
     reply_to = _reply_to(post, values.get("parent_id") or _arg("replytocom"))

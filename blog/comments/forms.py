@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -75,12 +77,29 @@ def _guest_fields(data: Mapping[str, Any], clean: CommentInput, errors: dict[str
     if raw_site and "website" not in errors:
         if "://" not in raw_site and "." in raw_site and " " not in raw_site:
             raw_site = "https://" + raw_site  # people often leave the scheme out
-        clean.website = safe_url(raw_site)
+        clean.website = safe_url(raw_site) if _plausible_site(raw_site) else None
         if clean.website is None:
             errors["website"] = "Enter a web address starting with http:// or https://."
         elif len(clean.website) > WEBSITE_MAX:
             errors["website"] = f"Keep the web address to {WEBSITE_MAX} characters."
             clean.website = None
+
+
+# A host name (letters of any script, digits, dots, dashes) and an optional port.
+_HOST = re.compile(r"^(?:[^\W_]|[.-])+\.(?:[^\W_]|-)+\.?(?::\d{1,5})?$")
+_UNSAFE_CHARS = re.compile(r"[\s<>\"'`\\]")
+
+
+def _plausible_site(url: str) -> bool:
+    """A web address people could mean: a real-looking host, nothing that breaks out of markup."""
+    if _UNSAFE_CHARS.search(url):
+        return False
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return False
+    host = netloc.rpartition("@")[2]
+    return bool(_HOST.match(host)) or host.startswith("localhost")
 
 
 def _text(data: Mapping[str, Any], name: str, errors: dict[str, str]) -> str:

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import _client_ip, db
 from ..models import Comment, CommentStatus, Post
 from . import bp, editing
-from .area import comment_area, comment_url, viewer
+from .area import FORM_STATE, comment_area, comment_url, viewer
 from .flags import flag_comment, reporter_key
 from .guest import forget_comment, remember_comment
 from .limits import comment_rate_limits
@@ -70,7 +69,7 @@ def submit(post_id: int):
 
 def render_post_page(post: Post, result: Result) -> Response:
     """The post page again, its form holding what was typed and a message per field."""
-    g.comment_form = {
+    request.environ[FORM_STATE] = {
         "post_id": post.id,
         "values": result.values,
         "errors": result.errors,
