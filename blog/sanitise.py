@@ -53,14 +53,20 @@ def _post_attribute(tag: str, name: str, value: str) -> bool:
 
 
 def _is_safe_image_src(value: str) -> bool:
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") or (not parts.scheme and value.startswith("/"))
 
 
 def _absolute_links_only(attrs: dict, new: bool = False) -> dict | None:
     """Linkify callback: comments link only to absolute http(s)/mailto URLs."""
     href = attrs.get((None, "href"), "")
-    scheme = urlsplit(href.strip()).scheme.lower()
+    try:
+        scheme = urlsplit(href.strip()).scheme.lower()
+    except ValueError:  # e.g. "http://[oops": keep the text, drop the link
+        return None
     if scheme not in COMMENT_PROTOCOLS:
         return None  # keep the text, drop the link
     return attrs
@@ -162,7 +168,10 @@ def safe_url(value: str | None) -> str | None:
     if not value:
         return None
     value = clean_text(value).strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[oops" (a bad IPv6 literal)
+        return None
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return value
     return None
