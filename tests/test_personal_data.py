@@ -242,3 +242,15 @@ def test_erasing_an_author_keeps_their_posts(db):
     db.session.expire_all()
     kept = db.session.get(Post, post.id)
     assert kept is not None and kept.author_id is None
+
+
+def test_the_only_admin_cannot_delete_their_account(client, login_as, db):
+    admin = make_user(Role.ADMIN, email="boss@example.com")
+    login_as(admin)
+    response = client.post("/account/delete", data={"comments": "remove", "confirm": "DELETE"})
+    assert response.status_code == 400
+    assert "only admin" in response.get_data(as_text=True)
+    assert db.session.get(User, admin.id) is not None
+    make_user(Role.ADMIN, email="second@example.com")
+    response = client.post("/account/delete", data={"comments": "remove", "confirm": "DELETE"})
+    assert response.status_code == 302

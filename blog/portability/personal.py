@@ -91,6 +91,18 @@ def may_erase(actor: User, target: User) -> bool:
     return actor.is_admin or not target.role.at_least(Role.MODERATOR)
 
 
+def erase_blocker(user: User) -> str | None:
+    """Why ``user`` may not erase their own account now, or None."""
+    if user.role != Role.ADMIN:
+        return None
+    admins = db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN)
+    )
+    if admins <= 1:
+        return "You are the site's only admin: make someone else admin first."
+    return None
+
+
 def user_comments(user: User) -> list[Comment]:
     return list(db.session.scalars(sa.select(Comment).where(_own(user)).order_by(Comment.id)))
 

@@ -12,7 +12,14 @@ from ..auth import role_required
 from ..extensions import db
 from ..models import Role, User
 from . import bp
-from .personal import CommentChoice, erase_user, export_user_data, may_erase, user_comments
+from .personal import (
+    CommentChoice,
+    erase_blocker,
+    erase_user,
+    export_user_data,
+    may_erase,
+    user_comments,
+)
 
 CONFIRM_WORD = "DELETE"
 
@@ -49,6 +56,7 @@ def delete_mine():
     if request.method == "GET":
         return render_template("portability/delete.html", comment_count=comment_count)
     choice, error = _erase_form()
+    error = error or erase_blocker(current_user)
     if error:
         return render_template(
             "portability/delete.html", comment_count=comment_count, error=error
