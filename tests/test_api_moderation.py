@@ -146,6 +146,8 @@ def test_moderate_errors(client, mod, post):
     comment = make_comment(post)
     unknown = client.post("/api/comments/999999/moderate", json={"action": "approve"})
     assert unknown.status_code == 404 and "error" in unknown.get_json()
+    huge = client.post(f"/api/comments/{10**20}/moderate", json={"action": "approve"})
+    assert huge.status_code == 404
     bad = client.post(f"/api/comments/{comment.id}/moderate", json={"action": "obliterate"})
     assert bad.status_code == 400 and "approve" in bad.get_json()["error"]
     missing = client.post(f"/api/comments/{comment.id}/moderate", json={})
@@ -165,13 +167,14 @@ def test_bulk(client, mod, post):
     a, b = held(post), held(post)
     approved = make_comment(post)
     response = client.post(
-        "/api/moderation/bulk", json={"ids": [a.id, b.id, approved.id, 424242], "action": "approve"}
+        "/api/moderation/bulk",
+        json={"ids": [a.id, b.id, approved.id, 424242, 10**20], "action": "approve"},
     )
     assert response.status_code == 200
     body = response.get_json()
     assert body["updated"] == 2
     assert sorted(i["id"] for i in body["items"]) == sorted([a.id, b.id])
-    assert body["skipped"] == [approved.id] and body["missing"] == [424242]
+    assert body["skipped"] == [approved.id] and body["missing"] == [424242, 10**20]
     assert db.session.get(Post, post.id).comment_count == 3
     for payload in (
         {"ids": [a.id], "action": "edit"},

@@ -142,6 +142,8 @@ def test_an_action_that_does_not_apply_says_so(client, mod, post):
     response = client.post(f"/moderation/comments/{comment.id}/approve", follow_redirects=True)
     assert "cannot be approved now" in response.get_data(as_text=True)
     assert client.post("/moderation/comments/999999/approve").status_code == 404
+    assert client.get(f"/moderation/comments/{10**20}").status_code == 404
+    assert client.post(f"/moderation/users/{10**20}/unban").status_code == 404
 
 
 def test_next_never_leaves_the_site(client, mod, post):

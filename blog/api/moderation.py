@@ -27,6 +27,7 @@ from ..moderation.services import (
     ModerationError,
     bulk,
     edit_comment,
+    find_comment,
     moderate,
     parse_action,
 )
@@ -97,7 +98,7 @@ def _page(query, page: int, per_page: int) -> tuple[list, int | None]:
 
 
 def _comment_or_404(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
+    comment = find_comment(comment_id)
     if comment is None:
         raise ApiError(404, "There is no comment with that id.")
     return comment

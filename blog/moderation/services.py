@@ -29,6 +29,8 @@ from ..signals import comment_changed
 
 Reason = dict[str, Any]
 
+# Ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them).
+MAX_ID = 2**31 - 1
 BODY_MAX = 10_000
 NAME_MAX = 100
 WEBSITE_MAX = 255
@@ -136,6 +138,13 @@ def _count_delta(before: CommentStatus | None, after: CommentStatus) -> int:
 # --- decisions -------------------------------------------------------------------
 
 
+def find_comment(comment_id: int) -> Comment | None:
+    """The comment with this id, or None (also for ids no row can have)."""
+    if not 1 <= comment_id <= MAX_ID:
+        return None
+    return db.session.get(Comment, comment_id)
+
+
 def parse_action(value: Any, allowed: Iterable[Action] = DECISIONS) -> Action:
     """An action name from input, or ModerationError naming the choices."""
     choices = list(allowed)
@@ -221,7 +230,9 @@ def bulk(ids: Iterable[int], action: Action | str, actor: User) -> BulkResult:
     """One decision on many comments; those it does not apply to are skipped. Caller commits."""
     action = parse_action(action)
     wanted = list(dict.fromkeys(ids))
-    found = {c.id: c for c in db.session.scalars(sa.select(Comment).where(Comment.id.in_(wanted)))}
+    possible = [i for i in wanted if 1 <= i <= MAX_ID]
+    query = sa.select(Comment).where(Comment.id.in_(possible))
+    found = {c.id: c for c in db.session.scalars(query)}
     result = BulkResult(missing=[i for i in wanted if i not in found])
     for comment_id in wanted:
         comment = found.get(comment_id)

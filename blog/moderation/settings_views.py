@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..auth import role_required
 from ..extensions import db
@@ -11,7 +11,7 @@ from . import bp
 from .bans import add_ban, banned_users, list_bans, remove_ban, unban_user
 from .forms import AddBanForm, SettingsForm
 from .queues import log_select
-from .services import ModerationError
+from .services import MAX_ID, ModerationError
 from .settings import SettingsError, get_settings, update_settings
 from .views import _field_errors, me
 
@@ -73,7 +73,7 @@ def ban_add():
 @bp.post("/bans/<int:ban_id>/delete")
 @role_required(Role.MODERATOR)
 def ban_delete(ban_id: int):
-    ban = db.get_or_404(Ban, ban_id)
+    ban = db.get_or_404(Ban, ban_id) if ban_id <= MAX_ID else abort(404)
     remove_ban(ban)
     db.session.commit()
     flash(f"Lifted the ban on {ban.kind.value} {ban.value}.", "success")
@@ -83,7 +83,7 @@ def ban_delete(ban_id: int):
 @bp.post("/users/<int:user_id>/unban")
 @role_required(Role.MODERATOR)
 def user_unban(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id) if user_id <= MAX_ID else abort(404)
     unban_user(user)
     db.session.commit()
     flash(f"Lifted the ban on {user.display_name}.", "success")

@@ -20,6 +20,7 @@ from .services import (
     bulk,
     can_apply,
     edit_comment,
+    find_comment,
     moderate,
     past_tense,
     reply_as_moderator,
@@ -46,6 +47,13 @@ def back(default: str | None = None) -> str:
     return safe_next(
         request.form.get("next") or request.args.get("next"), default or url_for(".queue")
     )
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    comment = find_comment(comment_id)
+    if comment is None:
+        abort(404, description="There is no comment with that id.")
+    return comment
 
 
 def _card_context(comments: list[Comment]) -> dict:
@@ -83,7 +91,7 @@ def queue():
 @bp.post("/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>")
 @role_required(Role.MODERATOR)
 def act(comment_id: int, action: str):
-    comment = db.get_or_404(Comment, comment_id)
+    comment = comment_or_404(comment_id)
     try:
         moderate(comment, Action(action), me())
     except ModerationError as exc:
@@ -120,7 +128,7 @@ def bulk_action():
 @bp.get("/comments/<int:comment_id>")
 @role_required(Role.MODERATOR)
 def comment(comment_id: int):
-    item = db.get_or_404(Comment, comment_id)
+    item = comment_or_404(comment_id)
     events = db.session.scalars(log_select(comment_id=item.id)).all()
     return render_template(
         "moderation/comment.html",
@@ -134,7 +142,7 @@ def comment(comment_id: int):
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @role_required(Role.MODERATOR)
 def edit(comment_id: int):
-    item = db.get_or_404(Comment, comment_id)
+    item = comment_or_404(comment_id)
     form = EditForm(obj=item)
     if form.validate_on_submit():
         try:
@@ -159,7 +167,7 @@ def edit(comment_id: int):
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 @role_required(Role.MODERATOR)
 def reply(comment_id: int):
-    parent = db.get_or_404(Comment, comment_id)
+    parent = comment_or_404(comment_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -178,7 +186,7 @@ def reply(comment_id: int):
 @bp.route("/comments/<int:comment_id>/ban", methods=["GET", "POST"])
 @role_required(Role.MODERATOR)
 def ban(comment_id: int):
-    item = db.get_or_404(Comment, comment_id)
+    item = comment_or_404(comment_id)
     form = BanForm()
     if form.validate_on_submit():
         try:
