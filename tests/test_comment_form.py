@@ -326,3 +326,10 @@ def test_settings_changes_apply_to_the_page(client, db, post):
     update_settings({"guests_allowed": False})
     db.session.commit()
     assert "Log in to leave a comment." in client.get(post.url_path).get_data(True)
+
+
+@pytest.mark.parametrize("config_overrides", [{"GOOGLE_CLIENT_ID": "test-client"}])
+def test_google_login_icon_when_configured(client, post):
+    html = client.get(post.url_path).get_data(as_text=True)
+    assert f'href="/login/google?next={post.url_path}%23respond"' in html
+    assert "Fill in your details below or click an icon to log in:" in html
