@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .dbsession import close_session, rollback_session
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -30,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
     for exc in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
         app.register_error_handler(exc, handle_database_unavailable)
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later).
+    app.teardown_appcontext(lambda exc: close_session())
 
 
 def wants_json() -> bool:
@@ -85,18 +89,13 @@ def handle_database_unavailable(exc: Exception) -> Response:
     The pool's pre-ping replaces dead connections on the next checkout, so
     the app recovers by itself once the database is back.
     """
-    from .extensions import db
-
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; the session is discarded anyway
-        db.session.remove()
+    rollback_session()
     message = "The site is briefly unavailable. Please try again in a moment."
     try:
         response = error_response(503, message)
     except Exception:  # the error page itself needed the database (the logged-in user)
-        db.session.remove()
+        close_session()
         response = Response(f"<!doctype html><title>503</title><p>{message}</p>", 503)
     response.headers["Retry-After"] = "5"
     return response

@@ -69,15 +69,15 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
 
 def run_job(func: Callable[..., Any], *args: Any) -> Any:
     """Run a job, logging (not raising) its failure and leaving a clean session."""
-    from .extensions import db
+    from .dbsession import close_session, rollback_session
 
     try:
         return func(*args)
     except Exception:
         log.exception("job %s failed", getattr(func, "__name__", func))
-        db.session.rollback()
+        rollback_session()
     finally:
-        db.session.remove()
+        close_session()
 
 
 def _run_deferred_after_response(response: Response) -> Response:

@@ -78,7 +78,11 @@ def sweep_once(app: Flask) -> int:
 
 def _sweep_loop(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.is_set():
-        sent = sweep_once(app)
+        try:
+            sent = sweep_once(app)
+        except Exception:  # whatever happens, the next sweep comes
+            log.exception("outbox sweep failed")
+            sent = 0
         if sent:
             log.info("outbox sweep sent %s mail(s)", sent)
         stop.wait(interval)

@@ -49,10 +49,16 @@ def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.1) -
         time.sleep(interval)
 
 
-def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-    if proc is None or proc.poll() is not None:
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    _reap(proc)
+
+
+def _reap(proc: subprocess.Popen | None, timeout: float = 15) -> None:
+    """Wait for a process told to stop; kill it if it takes too long."""
+    if proc is None:
         return
-    proc.send_signal(sig)
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -264,20 +270,41 @@ def app_env(settings: dict[str, str]) -> dict[str, str]:
 
 
 class _Process:
-    def __init__(self, name: str, log_dir: Path) -> None:
+    """A child process logging to a file; ``begin`` it, then ``wait_ready``."""
+
+    startup = 30.0
+
+    def __init__(self, name: str, log_dir: Path, env: dict[str, str]) -> None:
         self.log_path = log_dir / f"{name}.log"
+        self.env = env
         self.proc: subprocess.Popen | None = None
 
-    def _spawn(self, argv: list[str], env: dict[str, str]) -> None:
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def begin(self) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                argv,
-                env=env,
+                self.argv(),
+                env=self.env,
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self) -> None:
+        if not wait_for(self.ready, self.startup, 0.1):
+            self.stop()
+            raise RuntimeError(f"{self.log_path.stem} did not start:\n{self.log_text()[-3000:]}")
+
+    def start(self):
+        self.begin()
+        self.wait_ready()
+        return self
 
     def log_text(self) -> str:
         try:
@@ -285,33 +312,34 @@ class _Process:
         except FileNotFoundError:
             return ""
 
+    def signal_stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self) -> None:
-        _stop(self.proc)
+        self.signal_stop()
+        _reap(self.proc)
 
 
 class AppServer(_Process):
     """The site under gunicorn, as the Procfile runs it, on a port of its own."""
 
     def __init__(self, name: str, settings: dict[str, str], log_dir: Path, workers: int = 2):
-        super().__init__(name, log_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = app_env(
-            {
-                **settings,
-                "BLOG_BIND": f"127.0.0.1:{self.port}",
-                "BLOG_WORKERS": str(workers),
-                "BLOG_TIMEOUT": "20",
-            }
-        )
+        env = {
+            **settings,
+            "BLOG_BIND": f"127.0.0.1:{self.port}",
+            "BLOG_WORKERS": str(workers),
+            "BLOG_TIMEOUT": "20",
+        }
+        super().__init__(name, log_dir, app_env(env))
 
-    def start(self) -> AppServer:
-        gunicorn = str(BIN / "gunicorn")
-        self._spawn([gunicorn, "-c", "python:blog.gunicorn_config", "blog:create_app()"], self.env)
-        if not wait_for(self.healthy, 30, 0.2):
-            self.stop()
-            raise RuntimeError(f"app did not start:\n{self.log_text()[-3000:]}")
-        return self
+    def argv(self) -> list[str]:
+        return [str(BIN / "gunicorn"), "-c", "python:blog.gunicorn_config", "blog:create_app()"]
+
+    def ready(self) -> bool:
+        return self.healthy()
 
     def healthy(self) -> bool:
         return requests.get(self.url + "/healthz", timeout=2).status_code == 200
@@ -321,16 +349,14 @@ class WorkerProcess(_Process):
     """``blog worker`` with a short outbox sweep."""
 
     def __init__(self, settings: dict[str, str], log_dir: Path, sweep: float = 1.0) -> None:
-        super().__init__("worker", log_dir)
-        self.env = app_env(settings)
+        super().__init__("worker", log_dir, app_env(settings))
         self.sweep = sweep
 
-    def start(self) -> WorkerProcess:
-        self._spawn([str(BIN / "blog"), "worker", "--sweep-interval", str(self.sweep)], self.env)
-        if not wait_for(lambda: "blog worker started" in self.log_text(), 20, 0.1):
-            self.stop()
-            raise RuntimeError(f"worker did not start:\n{self.log_text()[-3000:]}")
-        return self
+    def argv(self) -> list[str]:
+        return [str(BIN / "blog"), "worker", "--sweep-interval", str(self.sweep)]
+
+    def ready(self) -> bool:
+        return "blog worker started" in self.log_text()
 
 
 def run_blog(args: list[str], settings: dict[str, str]) -> subprocess.CompletedProcess:
@@ -344,3 +370,94 @@ def run_blog(args: list[str], settings: dict[str, str]) -> subprocess.CompletedP
         timeout=120,
         check=True,
     )
+
+
+# --- the whole stack -------------------------------------------------------------------
+
+
+class Stack:
+    """App processes, a worker and their settings over one database, Redis and SMTP server."""
+
+    def __init__(self, tmp: Path, settings: dict[str, str]) -> None:
+        self.tmp = tmp
+        self.settings = {
+            "BLOG_SECRET_KEY": "production-test-secret",
+            "BLOG_INSTANCE_PATH": str(tmp / "instance"),
+            "BLOG_MAIL_SWEEP_SECONDS": "1",
+            "BLOG_MAIL_RETRY_SECONDS": "0.2",
+            "BLOG_LOGIN_RATE_LIMIT": "1000 per minute",
+            **settings,
+        }
+        self.apps: list[AppServer] = []
+        self.worker: WorkerProcess | None = None
+        self.redis: RedisServer | None = None
+        self.smtp: SmtpSink | None = None
+        self._app = None
+
+    def app(self):
+        """An app object in this process on the stack's database, to seed and read rows."""
+        if self._app is None:
+            from blog import create_app
+
+            self._app = create_app(self.config())
+        return self._app
+
+    def dispose(self) -> None:
+        if self._app is not None:
+            from blog.extensions import db
+
+            with self._app.app_context():
+                db.engine.dispose()
+
+    def config(self) -> dict[str, str]:
+        """The settings as ``create_app`` takes them, for seeding and reading rows here."""
+        return {k.removeprefix("BLOG_"): v for k, v in self.settings.items()}
+
+    def migrate(self) -> None:
+        run_blog(["db", "upgrade"], self.settings)
+
+    def start(self, apps: int, worker: bool = True) -> list[AppServer]:
+        """Start ``apps`` app servers and (unless told not to) a worker, side by side."""
+        fresh = [AppServer(f"app{n}", self.settings, self.tmp) for n in range(apps)]
+        self.apps.extend(fresh)
+        if worker:
+            self.worker = WorkerProcess(self.settings, self.tmp)
+        self._start_together([*fresh, *([self.worker] if worker else [])])
+        return self.apps
+
+    @staticmethod
+    def _start_together(procs: list[_Process]) -> None:
+        for proc in procs:
+            proc.begin()
+        for proc in procs:
+            proc.wait_ready()
+
+    def stop(self) -> None:
+        procs = [p for p in [*self.apps, self.worker] if p is not None]
+        for proc in procs:  # all at once, then wait: shutdowns overlap
+            proc.signal_stop()
+        for proc in procs:
+            _reap(proc.proc)
+
+    def logs(self) -> str:
+        parts = [
+            f"--- {p.log_path.name}\n{p.log_text()[-4000:]}" for p in [*self.apps, self.worker] if p
+        ]
+        return "\n".join(parts)
+
+
+class Visitor:
+    """A browser-like client: cookies kept (for every port of 127.0.0.1), CSRF sent."""
+
+    def __init__(self) -> None:
+        self.http = requests.Session()
+
+    def token(self, base: str) -> str:
+        return self.http.get(base + "/api/csrf", timeout=10).json()["csrf_token"]
+
+    def post_json(self, base: str, path: str, data: dict) -> requests.Response:
+        headers = {"X-CSRFToken": self.token(base)}
+        return self.http.post(base + path, json=data, headers=headers, timeout=20)
+
+    def get(self, url: str) -> requests.Response:
+        return self.http.get(url, timeout=10)
