@@ -8,7 +8,7 @@ from blog.comments.flags import flag_comment
 from blog.models import CommentStatus, Flag, ModerationEvent
 
 from .factories import make_comment, make_post, make_user
-from .test_comment_support import codes, set_rules
+from .test_comment_support import codes, post_form, set_rules
 
 
 @pytest.fixture
@@ -63,3 +63,12 @@ def test_flag_needs_csrf(client, comment):
 def test_flag_button_on_each_comment(client, comment):
     html = client.get(comment.post.url_path).get_data(as_text=True)
     assert f'action="/comments/{comment.id}/flag"' in html
+
+
+@pytest.mark.parametrize("config_overrides", [{"COMMENT_RATE_LIMIT": "2 per minute"}])
+def test_flags_are_rate_limited_apart_from_comments(client, db, app):
+    post = make_post()
+    comments = [make_comment(post, body=f"Comment {n}") for n in range(3)]
+    statuses = [client.post(f"/comments/{c.id}/flag").status_code for c in comments]
+    assert statuses == [303, 303, 429]
+    assert post_form(client, post, body="Still free to comment.").status_code == 303

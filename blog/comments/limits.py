@@ -44,6 +44,12 @@ _per_account = limiter.shared_limit(
 )
 
 
+# Flags have their own count: reporting comments never uses up one's own comments.
+flag_rate_limit = limiter.shared_limit(
+    comment_limit, scope="flag-ip", key_func=ip_key, methods=["POST"], error_message=MESSAGE
+)
+
+
 def comment_rate_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """Apply both comment limits to a view."""
     return _per_ip(_per_account(view))

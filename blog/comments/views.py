@@ -23,7 +23,7 @@ from . import bp, editing
 from .area import FORM_STATE, comment_area, comment_url, viewer
 from .flags import flag_comment, reporter_key
 from .guest import forget_comment, remember_comment
-from .limits import comment_rate_limits
+from .limits import comment_rate_limits, flag_rate_limit
 from .pipeline import HELD_MESSAGE, RequestInfo, Result, submit_comment
 
 
@@ -100,7 +100,7 @@ def permalink(comment_id: int):
 
 
 @bp.post("/comments/<int:comment_id>/flag")
-@comment_rate_limits
+@flag_rate_limit
 def flag(comment_id: int):
     """A reader reports a comment; enough reports hold it for a moderator."""
     comment = _shown_comment_or_404(comment_id)
