@@ -146,9 +146,10 @@ class CSRFClient(FlaskClient):
 
     def open(self, *args, csrf: bool = True, **kwargs):
         # Requests share the test's app context, so its ``g`` outlives a request;
-        # each request must load its user from its own session, as on a server.
+        # each request must start with an empty ``g`` (its user, its CSRF token),
+        # as on a server.
         if has_app_context():
-            g.pop("_login_user", None)
+            vars(g).clear()
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
             headers = dict(kwargs.pop("headers", None) or {})

@@ -117,8 +117,11 @@ PATHS: dict[str, Any] = {
                     "name": "status",
                     "in": "query",
                     "required": False,
-                    "description": "Authors: their own posts in this status.",
-                    "schema": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+                    "description": "Authors: their own posts (admins: all) in this status.",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["all", "draft", "scheduled", "published"],
+                    },
                 },
             ],
             "responses": {"200": _json(_collection("Post"), "A page of posts"), **_errors(400)},
@@ -146,6 +149,14 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json(_ref("Post"), "The changed post"),
                 **_errors(*_WRITE, 401, 403, 404),
+            },
+        },
+        "delete": {
+            "summary": "Delete a post and its comments (its author, or an admin)",
+            "parameters": [_SLUG, _CSRF],
+            "responses": {
+                "204": {"description": "Deleted"},
+                **_errors(400, 401, 403, 404),
             },
         },
     },
@@ -313,6 +324,17 @@ SCHEMAS: dict[str, Any] = {
             "html": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "published_at": _DATE,
+            "body": {"type": "string", "description": "The Markdown source"},
+            "excerpt": {"type": "string"},
+            "excerpt_html": {"type": "string"},
+            "author": {
+                "type": "object",
+                "properties": {"name": {"type": ["string", "null"]}},
+            },
+            "comment_count": {"type": "integer"},
+            "comments_enabled": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
         },
     },
     "PostInput": {
@@ -324,6 +346,9 @@ SCHEMAS: dict[str, Any] = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
             "published_at": _DATE,
+            "excerpt": {"type": "string"},
+            "slug": {"type": "string", "description": "Made from the title when left out"},
+            "comments_enabled": {"type": "boolean"},
         },
     },
     "PostPatch": {
@@ -334,6 +359,9 @@ SCHEMAS: dict[str, Any] = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
             "published_at": _DATE,
+            "excerpt": {"type": "string"},
+            "slug": {"type": "string", "description": "Made from the title when left out"},
+            "comments_enabled": {"type": "boolean"},
         },
     },
     "Author": {
