@@ -98,19 +98,34 @@ def test_scheduling_through_the_api(client, login_as, db):
     when = (utcnow() + timedelta(days=1)).replace(microsecond=0)
     response = client.post(
         "/api/posts",
-        json={"title": "Tomorrow", "status": "scheduled", "published_at": when.isoformat()},
+        json={
+            "title": "Tomorrow",
+            "body": "",
+            "status": "scheduled",
+            "published_at": when.isoformat(),
+        },
     )
     assert response.status_code == 201
     assert response.get_json()["status"] == "scheduled"
     assert response.get_json()["published_at"] == when.isoformat()
     naive = client.post(
         "/api/posts",
-        json={"title": "Naive", "status": "scheduled", "published_at": "2099-01-02T03:04:05"},
+        json={
+            "title": "Naive",
+            "body": "",
+            "status": "scheduled",
+            "published_at": "2099-01-02T03:04:05",
+        },
     )
     assert naive.get_json()["published_at"] == "2099-01-02T03:04:05+00:00"
     zulu = client.post(
         "/api/posts",
-        json={"title": "Zulu", "status": "scheduled", "published_at": "2099-01-02T03:04:05Z"},
+        json={
+            "title": "Zulu",
+            "body": "",
+            "status": "scheduled",
+            "published_at": "2099-01-02T03:04:05Z",
+        },
     )
     assert zulu.status_code == 201
     listed = client.get("/api/posts?status=scheduled").get_json()["items"]
@@ -126,8 +141,9 @@ def test_scheduling_through_the_api(client, login_as, db):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({}, "title"),
-        ({"title": "   "}, "title"),
+        ({"body": ""}, "title"),
+        ({"title": "ok"}, "body"),
+        ({"title": "   ", "body": ""}, "title"),
         ({"title": 5}, "title"),
         ({"title": "x" * 301}, "title"),
         ({"title": "ok", "status": "live"}, "status"),
@@ -147,6 +163,8 @@ def test_scheduling_through_the_api(client, login_as, db):
 )
 def test_bad_input_is_400_with_the_field_named(client, login_as, payload, field):
     login_as(make_user(Role.AUTHOR))
+    if field != "body":
+        payload = {"body": "", **payload}
     response = client.post("/api/posts", json=payload)
     assert response.status_code == 400
     data = response.get_json()
@@ -169,12 +187,12 @@ def test_who_may_write(client, login_as):
     make_post(slug="owned", author=owner)
     make_post(slug="owned-draft", author=owner, status=PostStatus.DRAFT)
 
-    assert client.post("/api/posts", json={"title": "x"}).status_code == 401
-    assert client.patch("/api/posts/owned", json={"title": "x"}).status_code == 401
+    assert client.post("/api/posts", json={"title": "x", "body": ""}).status_code == 401
+    assert client.patch("/api/posts/owned", json={"title": "x", "body": ""}).status_code == 401
     assert client.get("/api/posts?status=draft").status_code == 401
 
     login_as(make_user(Role.READER))
-    assert client.post("/api/posts", json={"title": "x"}).status_code == 403
+    assert client.post("/api/posts", json={"title": "x", "body": ""}).status_code == 403
     assert client.patch("/api/posts/owned", json={"title": "x"}).status_code == 403
     assert client.get("/api/posts?status=draft").status_code == 403
 
@@ -195,6 +213,6 @@ def test_who_may_write(client, login_as):
 
 def test_writes_need_the_csrf_token(client, login_as):
     login_as(make_user(Role.AUTHOR))
-    response = client.post("/api/posts", json={"title": "x"}, csrf=False)
+    response = client.post("/api/posts", json={"title": "x", "body": ""}, csrf=False)
     assert response.status_code == 400 and "error" in response.get_json()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,3 +173,14 @@ def test_site_title_links_home_and_skip_link_and_landmarks(client):
     assert '<main id="main"' in html and "<header" in html and "<footer" in html
     assert 'role="search"' in html and '<label for="site-search-q"' in html
     assert 'type="application/atom+xml"' in html
+
+
+def test_summaries_come_from_the_excerpt_or_the_start_of_the_body(client):
+    make_post(title="No excerpt", body="Fish & chips, " + "and more words " * 40)
+    make_post(
+        title="With excerpt", body="Long body", excerpt_html="<p>Short <em>and</em> sweet.</p>"
+    )
+    html = client.get("/").get_data(as_text=True)
+    assert "Fish &amp; chips" in html and "&amp;amp;" not in html
+    assert re.search(r"(and|more|words)…", html)  # cut at a word, not mid-way
+    assert "<p>Short <em>and</em> sweet.</p>" in html

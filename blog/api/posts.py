@@ -86,7 +86,7 @@ def get_post(slug: str):
 @role_required(Role.AUTHOR)
 def create_post():
     data = json_body()
-    post = _save(_input_from(data, PostInput()), None)
+    post = _save(_input_from(data, PostInput(), creating=True), None)
     return post_json(post), 201, {"Location": url_for("api.get_post", slug=post.slug)}
 
 
@@ -130,10 +130,12 @@ def _save(data: PostInput, post: Post | None) -> Post:
 _TEXT_FIELDS = ("title", "body", "excerpt", "slug")
 
 
-def _input_from(data: dict[str, Any], base: PostInput) -> PostInput:
+def _input_from(data: dict[str, Any], base: PostInput, creating: bool = False) -> PostInput:
     """``base`` with the fields ``data`` names changed; type mistakes are a 400."""
     changes: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    if creating and "body" not in data:
+        errors["body"] = "Give the body in Markdown (it may be empty)."
     for name in _TEXT_FIELDS:
         if name in data:
             value = data[name]
