@@ -42,8 +42,12 @@ def _require(available: bool, reason: str) -> None:
     require(available, reason)
 
 
+# Every package.json devDependency the tests load (the browser tests inject axe-core).
+NPM_PACKAGES = ("oauth2-mock-server", "oidc-provider", "axe-core")
+
+
 def _npm_ci() -> None:
-    if (ROOT / "node_modules" / "oidc-provider").is_dir():
+    if all((ROOT / "node_modules" / name).is_dir() for name in NPM_PACKAGES):
         return
     npm = shutil.which("npm")
     _require(npm is not None, "npm is not installed (needed for the OAuth test servers)")
