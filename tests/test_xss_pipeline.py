@@ -11,22 +11,19 @@ javascript:/data:/vbscript: URL, no iframe/object/embed/svg/math/form.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from blog.models import Comment, CommentStatus
 
-from .conftest import SHARED_DATA
 from .factories import make_post
 from .test_comment_support import set_rules, submit
+from .xss_payloads import all_payloads, dompurify_payloads, h5sc_item_payloads, h5sc_vectors
 
-XSS = Path(SHARED_DATA) / "xss"
 CHUNK = 50  # a post feed shows 50 comments, so each post gets at most that many
 
 FORBIDDEN_TAGS = {
@@ -40,75 +37,6 @@ URL_ATTRIBUTES = {
 }  # fmt: skip
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:", "livescript:")
 COMMENT_TAGS = set("a abbr b blockquote br cite code del em i li ol p pre q s strong ul".split())
-
-
-# --- reading the payloads in place ----------------------------------------------------------
-
-_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
-_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
-
-
-def js_unescape(text: str) -> str:
-    """A JavaScript string literal's body to the string it stands for."""
-
-    def one(match: re.Match) -> str:
-        code = match.group(1)
-        if code.startswith("u{"):
-            return chr(int(code[2:-1], 16))
-        if code[0] in "ux" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        if code.isdigit():
-            return chr(int(code, 8))
-        return _SIMPLE.get(code, code)
-
-    raw = _JS_ESCAPE.sub(one, text)
-    # \uD83D\uDE00 pairs arrive as two halves: join them into one character.
-    return raw.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def dompurify_payloads() -> list[str]:
-    text = (XSS / "dompurify-expect.mjs").read_text(encoding="utf-8")
-    found = []
-    for match in re.finditer(r"""(["'])payload\1\s*:\s*(["'`])((?:\\.|(?!\2).)*)\2""", text, re.S):
-        literal = match.group(3)
-        try:
-            found.append(
-                json.loads(f'"{literal}"') if match.group(2) == '"' else js_unescape(literal)
-            )
-        except json.JSONDecodeError:
-            found.append(js_unescape(literal))
-    return found
-
-
-def h5sc_item_payloads() -> list[str]:
-    text = (XSS / "h5sc-items.js").read_text(encoding="utf-8")
-    found = []
-    for match in re.finditer(r"""(["'])data\1\s*:\s*(["'])((?:\\.|(?!\2).)*)\2""", text, re.S):
-        found.append(_fill_placeholders(js_unescape(match.group(3))))
-    return found
-
-
-def h5sc_vectors() -> list[str]:
-    text = (XSS / "h5sc-vectors.txt").read_text(encoding="utf-8")
-    pattern = r"""<div id="\d+">(.*?)//\["'`-->\]\]>\]</div>"""
-    return [m.group(1) for m in re.finditer(pattern, text, re.S)]
-
-
-def _fill_placeholders(text: str) -> str:
-    """items.js leaves holes such as %js_alert% that its test page fills in."""
-
-    def fill(match: re.Match) -> str:
-        name = match.group(1)
-        if "uri" in name or "path" in name:
-            return "javascript:alert(1)"
-        return "alert(1)"
-
-    return re.sub(r"%([a-z_0-9]+)%", fill, text)
-
-
-def all_payloads() -> list[str]:
-    payloads = dompurify_payloads() + h5sc_item_payloads() + h5sc_vectors()
-    return list(dict.fromkeys(p for p in payloads if p.strip()))
 
 
 EXTRA_WEBSITES = [
