@@ -184,3 +184,20 @@ def test_summaries_come_from_the_excerpt_or_the_start_of_the_body(client):
     assert "Fish &amp; chips" in html and "&amp;amp;" not in html
     assert re.search(r"(and|more|words)…", html)  # cut at a word, not mid-way
     assert "<p>Short <em>and</em> sweet.</p>" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/2024/03/05/nul%00slug/",
+        "/tag/nul%00tag/",
+        "/search?q=nul%00byte",
+        "/?p=%00",
+        "/old/%00/path",
+        "/api/posts/nul%00slug",
+        "/tag/" + "x" * 3000 + "/",
+    ],
+)
+def test_odd_bytes_in_addresses_never_500(client, url):
+    make_post()
+    assert client.get(url).status_code in (200, 404)

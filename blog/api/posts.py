@@ -107,7 +107,9 @@ def remove_post(slug: str):
 
 
 def _find(slug: str) -> Post:
-    post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
+    post = None
+    if queries.plausible(slug):
+        post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
     if post is None:
         raise ApiError(404, "No such post.")
     return post

@@ -65,9 +65,11 @@ def feed():
 
 @bp.get("/sitemap.xml")
 def sitemap():
+    posts = queries.sitemap_posts()
     body = render_template(
         "feeds/sitemap.xml",
-        posts=queries.sitemap_posts(),
+        posts=posts,
+        home_lastmod=max((p.updated_at for p in posts), default=None),
         tags=queries.tags_in_use(),
         rfc3339=rfc3339,
     )

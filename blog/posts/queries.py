@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Post, PostKind, PostStatus, Redirect, Tag, User, post_tags, utcnow
 from ..models.posts import SEARCH_DOCUMENT
+from ..sanitise import clean_text
 
 SEARCH_MAX = 200
 _SEARCH_WORDS = 8
@@ -38,7 +39,15 @@ def tagged(tag: Tag) -> sa.Select:
     )
 
 
+def plausible(text: str, limit: int = 500) -> bool:
+    """Whether ``text`` (from a URL) could be stored at all: PostgreSQL refuses NUL
+    in a string outright, so such input is answered as not found, not as a 500."""
+    return len(text) <= limit and "\x00" not in text
+
+
 def visible_by_slug(slug: str) -> Post | None:
+    if not plausible(slug):
+        return None
     return db.session.scalar(visible_posts().where(Post.slug == slug))
 
 
@@ -55,6 +64,8 @@ def post_at(year: int, month: int, day: int, slug: str) -> tuple[Post | None, bo
 
 
 def tag_by_slug(slug: str) -> Tag | None:
+    if not plausible(slug):
+        return None
     return db.session.scalar(sa.select(Tag).where(Tag.slug == slug))
 
 
@@ -62,6 +73,9 @@ def redirect_for(path: str, query: str = "") -> str | None:
     """The permalink an old address (from an import or a renamed post) now points at."""
     candidates = [path + "?" + query] if query else []
     candidates += [path, path.rstrip("/") if path.endswith("/") else path + "/"]
+    candidates = [c for c in candidates if plausible(c)]
+    if not candidates:
+        return None
     row = db.session.scalar(
         sa.select(Redirect).where(Redirect.old_path.in_(candidates)).order_by(Redirect.id).limit(1)
     )
@@ -74,8 +88,8 @@ def redirect_for(path: str, query: str = "") -> str | None:
 
 
 def search_terms(q: str) -> str:
-    """The query as searched: trimmed, with runs of space made one."""
-    return " ".join((q or "").split())
+    """The query as searched: control characters dropped, runs of space made one."""
+    return " ".join(clean_text(q).split())
 
 
 def search(q: str) -> sa.Select:
@@ -120,12 +134,12 @@ def _search_like(q: str) -> sa.Select:
 
 def sitemap_posts() -> list[Post]:
     """Every visible post and page, for the sitemap (newest first)."""
-    return list(db.session.scalars(visible_posts().options()))
+    return list(db.session.scalars(visible_posts()))
 
 
 def tags_in_use() -> list[Tag]:
-    """Tags that at least one visible post carries."""
-    visible_ids = sa.select(Post.id).where(Post.visible_clause())
+    """Tags that at least one visible post (not page) carries: those with a tag page."""
+    visible_ids = sa.select(Post.id).where(Post.visible_clause(), Post.kind == PostKind.POST)
     return list(
         db.session.scalars(
             sa.select(Tag)
