@@ -243,3 +243,13 @@ def test_preview_of_an_existing_post_does_not_change_it(client, login_as):
     assert "<h1>Trial</h1>" in response.get_data(as_text=True)
     db.session.refresh(post)
     assert post.title == "Stable" and post.body == "original"
+
+
+def test_the_author_area_menu_grows_with_the_role(client, login_as):
+    login_as(make_user(Role.AUTHOR))
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/posts/new"' in html and 'href="/admin/uploads"' in html
+    assert 'href="/admin/users"' not in html
+    login_as(make_user(Role.ADMIN))
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/users"' in html and 'href="/moderation/"' in html

@@ -38,6 +38,7 @@ def admin_links() -> dict:
             ("admin.users", "Users", Role.ADMIN),
             ("admin.settings", "Settings", Role.ADMIN),
             ("moderation.queue", "Moderation", Role.MODERATOR),
+            ("moderation.settings", "Comment rules", Role.MODERATOR),
         ):
             if endpoint in current_app.view_functions and current_user.can(role):
                 items.append((endpoint, label))
