@@ -13,12 +13,16 @@ content from before the commit. Entries also expire after
 
 The CSRF token is never shared: the stored page holds a placeholder where the
 token was, and each visitor gets their own token filled in when it is served.
+Other values that must be made per request (the comment form's time stamp)
+go through ``fresh()`` and are filled in the same way.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import importlib
 import json
 import logging
 import os
@@ -27,12 +31,22 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -170,7 +184,9 @@ class PageCache:
         self.bypass_cookies = (*cfg["PAGE_CACHE_BYPASS_COOKIES"], cfg["REMEMBER_COOKIE_NAME"])
         secret = str(cfg["SECRET_KEY"]).encode()
         digest = hmac.new(secret, b"page-cache-csrf", hashlib.sha256).hexdigest()[:32]
-        self.placeholder = f"csrf-placeholder-{digest}"
+        # Unguessable, so no text a visitor writes can pose as one.
+        self.placeholder = f"per-request-{digest}"
+        self.fresh_pattern = re.compile(re.escape(self.placeholder) + r"\[([A-Za-z0-9_=-]+)\]")
         if cfg["REDIS_URL"]:
             self.store: RedisStore | MemoryStore = RedisStore(cfg["REDIS_URL"])
         else:
@@ -231,13 +247,52 @@ def serve_from_cache() -> Response | None:
     g.page_cache = {"key": key, "generation": generation, "hit": False}
     if entry is None or entry.generation != generation:
         return None
+    try:
+        body = _fill_in(entry.body, cache)
+    except Exception:  # an entry from another version of the code: render afresh
+        log.exception("cached page %s could not be filled in", request.path)
+        return None
     g.page_cache["hit"] = True
-    body = entry.body
-    if cache.placeholder in body:
-        body = body.replace(cache.placeholder, generate_csrf())
     response = Response(body, status=entry.status, headers=entry.headers)
     response.headers["X-Cache"] = "hit"
     return response
+
+
+def fresh(maker: Callable[..., str], *args: int | str) -> str:
+    """``maker(*args)`` for this request, made anew each time a cached page is served.
+
+    ``maker`` is a module-level function of this package; the stored page keeps
+    its name and arguments in place of the value.
+    """
+    value = maker(*args)
+    if has_request_context():
+        spec = json.dumps([maker.__module__, maker.__qualname__, list(args)])
+        g.setdefault("page_cache_fresh", {})[value] = base64.urlsafe_b64encode(spec.encode())
+    return value
+
+
+def _fill_in(body: str, cache: PageCache) -> str:
+    """Put this visitor's own values where the stored page has placeholders."""
+    if cache.placeholder not in body:
+        return body
+    body = body.replace(cache.placeholder + "[csrf]", generate_csrf())
+    return cache.fresh_pattern.sub(lambda m: _make_fresh(m[1]), body)
+
+
+def _make_fresh(encoded: str) -> str:
+    module, qualname, args = json.loads(base64.urlsafe_b64decode(encoded))
+    if module != "blog" and not module.startswith("blog."):
+        raise ValueError(f"not a maker of this package: {module}")
+    return getattr(importlib.import_module(module), qualname)(*args)
+
+
+def _with_placeholders(body: str, cache: PageCache) -> str:
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token:
+        body = body.replace(token, cache.placeholder + "[csrf]")
+    for value, spec in g.get("page_cache_fresh", {}).items():
+        body = body.replace(value, f"{cache.placeholder}[{spec.decode()}]")
+    return body
 
 
 def store_in_cache(response: Response) -> Response:
@@ -251,10 +306,7 @@ def store_in_cache(response: Response) -> Response:
     ttl = _time_to_live(cache.ttl)
     if ttl < 1:
         return response
-    body = response.get_data(as_text=True)
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if token:
-        body = body.replace(token, cache.placeholder)
+    body = _with_placeholders(response.get_data(as_text=True), cache)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _UNSTORED_HEADERS]
     entry = _Entry(state["generation"], response.status_code, headers, body)
     cache.store.store(state["key"], entry, ttl)

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask import abort, flash, render_template_string
 
 from blog import create_app
-from blog.cache import DEFAULT_PATHS
+from blog.cache import DEFAULT_PATHS, fresh
+from blog.comments.forms import make_stamp, stamp_age
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, PostStatus, utcnow
 from blog.moderation.services import change_status
@@ -26,7 +27,7 @@ from tests.procs import RedisServer, free_port
 
 PROBE = """<!doctype html><html><head>
 <meta name="csrf-token" content="{{ csrf_token() }}"></head><body>
-<p id="count">{{ count }} approved</p>
+<p id="count">{{ count }} approved</p><p id="stamp">{{ stamp }}</p>
 <form method="post" action="/probe-post">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button>Go</button>
 </form></body></html>"""
@@ -46,7 +47,7 @@ def add_probe(app) -> None:
         count = db.session.scalar(
             sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.APPROVED)
         )
-        return render_template_string(PROBE, count=count)
+        return render_template_string(PROBE, count=count, stamp=fresh(make_stamp, 7))
 
     def flashing():
         flash("Only for you")
@@ -121,13 +122,22 @@ def test_every_visitor_gets_their_own_csrf_token_from_a_cached_page(probe_app):
     hit = second.get("/probe/home")
     assert hit.headers["X-Cache"] == "hit"
     assert token_in(hit) != token_in(miss)
-    assert "csrf-placeholder" not in hit.get_data(as_text=True)
+    assert "per-request-" not in hit.get_data(as_text=True)
     # The new visitor got a session cookie holding the token's secret...
     assert "session=" in hit.headers.get("Set-Cookie", "")
     # ...so the form on the cached page posts, and another visitor's token does not.
     assert second.post("/probe-post", data={"csrf_token": token_in(hit)}).status_code == 200
     assert second.post("/probe-post", data={"csrf_token": token_in(miss)}).status_code == 400
     assert first.post("/probe-post", data={"csrf_token": token_in(miss)}).status_code == 200
+
+
+def test_values_made_per_request_are_made_anew_on_a_cached_page(reader):
+    reader.get("/probe/home")
+    time.sleep(1.1)  # the stamp counts whole seconds
+    hit = reader.get("/probe/home")
+    assert hit.headers["X-Cache"] == "hit"
+    stamp = re.search(r'id="stamp">([^<]+)<', hit.get_data(as_text=True))[1]
+    assert stamp_age(stamp, 7) < 1
 
 
 def test_the_token_in_the_form_matches_the_one_in_the_meta_tag(reader):

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ..accounts.avatars import avatar_url
 from ..accounts.providers import enabled_providers, login_method_title
+from ..cache import fresh
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, User
 from ..moderation.settings import get_settings
@@ -219,7 +220,7 @@ def _form(post: Post, settings: dict[str, Any], user: User | None) -> dict[str, 
         "message": state.get("message") or "",
         "reply_to": reply_to,
         "cancel_url": here + "#respond",
-        "stamp": forms.make_stamp(post.id),
+        "stamp": fresh(forms.make_stamp, post.id),  # made anew on a cached page too
         "action": action,
         "honeypot": forms.HONEYPOT,
         "show_notify": user is None or bool(user.email),
