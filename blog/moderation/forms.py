@@ -97,7 +97,7 @@ class BanForm(FlaskForm):
 
 class AddBanForm(FlaskForm):
     kind = SelectField(
-        "Ban an",
+        "What to ban",
         choices=[
             _Choice(BanKind.EMAIL.value, "Email address (or @domain)"),
             _Choice(BanKind.IP.value, "IP address (or range)"),
