@@ -61,6 +61,7 @@ DEFAULT_PATHS = (
     r"/",
     r"/page/\d+/?",
     r"/\d{4}/\d{2}/\d{2}/[^/]+/",
+    r"/\d{4}/\d{2}/\d{2}/[^/]+/comments\.atom",
     r"/tag/[^/]+/",
     r"/tag/[^/]+/feed\.atom",
     r"/feed\.atom",

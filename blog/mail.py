@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 #: the longest wait between two attempts; with the default base of 30 s a mail
-#: is retried for about seven hours before it is marked failed
+#: is retried for about five hours before it is marked failed
 MAX_BACKOFF = timedelta(hours=1)
 #: a claim older than this is taken to belong to a sender that died mid-send
 CLAIM_TIMEOUT = timedelta(minutes=10)
