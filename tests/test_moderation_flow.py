@@ -31,8 +31,7 @@ def mails_to(address: str) -> list[OutboxMail]:
 
 
 def test_three_commenters_a_moderator_and_a_subscriber(app, client, login_as):
-    # One client that changes who it is: the test's requests share one app
-    # context (and its cached CSRF token), so several clients would clash.
+    # One client that changes who it is, as people take turns at one browser.
     def become(user=None):
         if user is not None:
             return login_as(db.session.get(User, sa.inspect(user).identity[0]))
