@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog.comments import threads
+from blog.comments.area import page_links
 from blog.models import Comment, CommentStatus, utcnow
 
 from .factories import make_comment, make_post, make_user
@@ -246,3 +247,9 @@ def test_queries_do_not_grow_with_the_number_of_comments(app, client, db, post):
     db.session.commit()
     many = _count_queries(app, client, post.url_path)
     assert many == few
+
+
+def test_page_links_skip_the_middle():
+    assert page_links(1, 1) == [1]
+    assert page_links(1, 4) == [1, 2, 3, 4]
+    assert page_links(10, 40) == [1, None, 8, 9, 10, 11, 12, None, 40]

@@ -127,12 +127,24 @@ def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
         "threads": [build(cid) for thread in lay.threads for cid in thread if cid in full],
         "page": lay.page,
         "pages": lay.pages,
+        "page_links": page_links(lay.page, lay.pages),
         "count": post.comment_count,
         "count_text": count_text(post.comment_count),
         "newest_first": settings["newest_first"],
         "feed_url": post.url_path + "comments.atom",
         "form": _form(post, settings, user),
     }
+
+
+def page_links(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around ``page``; None for a gap."""
+    wanted = {1, pages, *range(page - around, page + around + 1)}
+    links: list[int | None] = []
+    for n in sorted(n for n in wanted if 1 <= n <= pages):
+        if links and links[-1] is not None and n > links[-1] + 1:
+            links.append(None)
+        links.append(n)
+    return links
 
 
 def count_text(count: int) -> str:
@@ -248,6 +260,8 @@ def _reply_to(post: Post, parent_id: Any) -> dict[str, Any] | None:
     try:
         parent_id = int(parent_id)
     except (TypeError, ValueError):
+        return None
+    if not 0 < parent_id < 2**62:  # no row has it, and SQLite cannot even compare it
         return None
     row = db.session.execute(
         sa.select(Comment.id, Comment.author_name).where(
