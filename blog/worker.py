@@ -17,11 +17,14 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-#: seconds before a new RQ worker is started after one stopped on an error
+#: seconds before a new RQ worker is started after one stopped on an error,
+#: doubling up to MAX_RESTART_DELAY while the errors go on
 RESTART_DELAY = 2.0
+MAX_RESTART_DELAY = 30.0
 
 
 @click.command("worker")
@@ -56,6 +59,7 @@ def run_worker(app: Flask, interval: float) -> None:
         "on" if app.config["REDIS_URL"] else "off (no BLOG_REDIS_URL)",
         interval,
     )
+    _on_signal_stop(stop)
     try:
         if app.config["REDIS_URL"]:
             _serve_queue(app, stop)
@@ -92,16 +96,26 @@ def _serve_queue(app: Flask, stop: threading.Event) -> None:
     """Run RQ workers one after another until asked to stop.
 
     RQ rides out a Redis restart while waiting for jobs; a worker that quits
-    on another Redis error is replaced after a short pause.
+    (Redis unreachable at start, another Redis error) is replaced after a
+    pause that grows while Redis stays away. The outbox sweep goes on meanwhile.
     """
+    delay = RESTART_DELAY
     while not stop.is_set():
+        started = time.monotonic()
         try:
             _rq_worker(app, stop).work(logging_level="INFO")
+        except (RedisError, OSError) as exc:
+            log.warning("job queue unavailable: %s", exc)
         except Exception:
             log.exception("queue worker failed")
-        if not stop.is_set():
-            log.warning("queue worker stopped unexpectedly; restarting in %ss", RESTART_DELAY)
-            time.sleep(RESTART_DELAY)
+        _on_signal_stop(stop)  # RQ's handlers belonged to the worker that ended
+        if stop.is_set():
+            return
+        if time.monotonic() - started > MAX_RESTART_DELAY:
+            delay = RESTART_DELAY
+        log.warning("queue worker not running; trying again in %.0fs", delay)
+        stop.wait(delay)
+        delay = min(delay * 2, MAX_RESTART_DELAY)
 
 
 def _rq_worker(app: Flask, stop: threading.Event) -> Any:
@@ -131,11 +145,15 @@ def _rq_worker(app: Flask, stop: threading.Event) -> Any:
     return AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
 
 
-def _wait_for_signal(stop: threading.Event) -> None:
+def _on_signal_stop(stop: threading.Event) -> None:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+
+
+def _wait_for_signal(stop: threading.Event) -> None:
+    _on_signal_stop(stop)
     while not stop.wait(1):
         pass
