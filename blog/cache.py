@@ -25,14 +25,8 @@ import hmac
 import importlib
 import json
 import logging
-import os
 import re
-import threading
-import time
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +44,8 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from . import redisconn
 from .models import Comment, CommentStatus, Post, PostStatus, SiteSetting, Tag, User, utcnow
+from .page_store import CacheUnavailable, Entry, MemoryStore, RedisStore
 from .signals import comment_changed, post_changed
 
 log = logging.getLogger(__name__)
@@ -80,98 +74,6 @@ DEFAULT_BYPASS_COOKIES = ("blog_guest",)
 #: response headers that belong to one answer, never to the stored page
 _UNSTORED_HEADERS = {"set-cookie", "content-length", "vary", "date", "x-cache", "retry-after"}
 _DIRTY = "page_cache_dirty"
-
-
-@dataclass
-class _Entry:
-    generation: str
-    status: int
-    headers: list[tuple[str, str]]
-    body: str
-
-    def dumps(self) -> bytes:
-        return json.dumps([self.generation, self.status, self.headers, self.body]).encode()
-
-    @classmethod
-    def loads(cls, raw: bytes) -> _Entry:
-        generation, status, headers, body = json.loads(raw)
-        return cls(generation, status, [tuple(h) for h in headers], body)
-
-
-class CacheUnavailable(Exception):
-    """The store did not answer; the request goes on uncached."""
-
-
-class RedisStore:
-    """Entries and the generation counter in Redis: one round trip per lookup."""
-
-    def __init__(self, url: str) -> None:
-        self.redis = redisconn.link(url)
-        self._bump_pending = False
-
-    def lookup(self, key: str) -> tuple[str, _Entry | None]:
-        if self._bump_pending:
-            self.bump()
-        raw = self.redis.call(lambda r: r.mget(GENERATION_KEY, key), None)
-        if raw is None:
-            raise CacheUnavailable
-        generation = (raw[0] or b"0").decode()
-        return generation, _Entry.loads(raw[1]) if raw[1] else None
-
-    def store(self, key: str, entry: _Entry, ttl: float) -> None:
-        self.redis.call(lambda r: r.set(key, entry.dumps(), px=int(ttl * 1000)), None)
-
-    def bump(self) -> None:
-        done = self.redis.call(lambda r: r.incr(GENERATION_KEY), None)
-        # A bump lost while Redis was away is made as soon as it is back.
-        self._bump_pending = done is None
-
-
-class MemoryStore:
-    """Entries in this process (LRU-bounded); the generation in a file in the
-    instance folder, so processes of one host without Redis still agree."""
-
-    def __init__(self, generation_file: Path, max_entries: int) -> None:
-        self.generation_file = generation_file
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, _Entry]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _generation(self) -> str:
-        try:
-            return self.generation_file.read_text() or "0"
-        except FileNotFoundError:
-            return "0"
-
-    def lookup(self, key: str) -> tuple[str, _Entry | None]:
-        generation = self._generation()
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return generation, None
-            expires, entry = found
-            if expires < time.monotonic():
-                del self._entries[key]
-                return generation, None
-            self._entries.move_to_end(key)
-            return generation, entry
-
-    def store(self, key: str, entry: _Entry, ttl: float) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, entry)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def bump(self) -> None:
-        with self._lock:
-            self._entries.clear()
-        tmp = self.generation_file.with_name(f".{self.generation_file.name}.{uuid.uuid4().hex}")
-        tmp.write_text(uuid.uuid4().hex)
-        os.replace(tmp, self.generation_file)
-
-
-GENERATION_KEY = "blog:cache:generation"
 
 
 class PageCache:
@@ -309,7 +211,7 @@ def store_in_cache(response: Response) -> Response:
         return response
     body = _with_placeholders(response.get_data(as_text=True), cache)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _UNSTORED_HEADERS]
-    entry = _Entry(state["generation"], response.status_code, headers, body)
+    entry = Entry(state["generation"], response.status_code, headers, body)
     cache.store.store(state["key"], entry, ttl)
     return response
 
