@@ -112,7 +112,7 @@ class PageCache:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PAGE_CACHE", None)  # None: on, except under TESTING
+    app.config.setdefault("PAGE_CACHE", None)  # None: on, except in tests and debug mode
     app.config.setdefault("PAGE_CACHE_SECONDS", 60)
     app.config.setdefault("PAGE_CACHE_MAX_ENTRIES", 500)
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 1024 * 1024)
@@ -121,7 +121,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
     enabled = app.config["PAGE_CACHE"]
     if enabled is None:
-        enabled = not app.testing
+        # A developer editing templates wants to see each change at once.
+        enabled = not (app.testing or app.debug)
     if not enabled:
         return
     app.extensions["blog.cache"] = PageCache(app)
