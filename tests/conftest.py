@@ -122,14 +122,11 @@ def app(base_config, _schema, config_overrides, tmp_path) -> Iterator[Flask]:
 
 
 def _empty_all_tables() -> None:
-    tables = list(reversed(_db.metadata.sorted_tables))
+    # DELETE, not TRUNCATE: on tables this small it is two orders of magnitude
+    # faster on PostgreSQL (TRUNCATE rewrites every table's files).
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
