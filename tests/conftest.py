@@ -42,6 +42,11 @@ def require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("shared_data"):
+        require(SHARED_DATA.is_dir(), f"the shared test data is not at {SHARED_DATA}")
+
+
 # --- the database --------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from lxml import etree
 
@@ -25,6 +26,8 @@ from blog.moderation.services import change_status
 from blog.moderation.settings import get_settings, update_settings
 from tests.conftest import SHARED_DATA
 from tests.factories import make_comment, make_post, make_user
+
+pytestmark = pytest.mark.shared_data
 
 DATA = Path(__file__).parent / "data"
 THEME = SHARED_DATA / "wxr" / "themeunittestdata.wordpress.xml"

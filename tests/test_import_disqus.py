@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from blog.models import Comment, CommentStatus, Post, Redirect
 from tests.conftest import SHARED_DATA
 from tests.factories import make_post
+
+pytestmark = pytest.mark.shared_data
 
 DISQUS = SHARED_DATA / "disqus"
 DATA = Path(__file__).parent / "data"

@@ -28,6 +28,8 @@ from blog.models import (
 from tests.conftest import SHARED_DATA
 from tests.factories import make_post
 
+pytestmark = pytest.mark.shared_data
+
 WXR = SHARED_DATA / "wxr"
 DATA = Path(__file__).parent / "data"
 THEME = WXR / "themeunittestdata.wordpress.xml"

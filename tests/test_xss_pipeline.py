@@ -24,6 +24,8 @@ from .factories import make_post
 from .test_comment_support import set_rules, submit
 from .xss_payloads import all_payloads, dompurify_payloads, h5sc_item_payloads, h5sc_vectors
 
+pytestmark = pytest.mark.shared_data
+
 CHUNK = 50  # a post feed shows 50 comments, so each post gets at most that many
 
 FORBIDDEN_TAGS = {
