@@ -263,3 +263,14 @@ def test_bans_stop_the_next_comment(mod, post):
         bans.remove_ban(ban)
     db.session.commit()
     assert bans.banned_users() == [] and bans.list_bans() == []
+
+
+def test_approving_a_comment_leaves_the_posts_updated_time(app):
+    post = make_post()
+    before = post.updated_at
+    comment = make_comment(post, status=CommentStatus.PENDING)
+    services.change_status(comment, CommentStatus.APPROVED, actor=None, action="approve")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).updated_at == before
+    assert db.session.get(Post, post.id).comment_count == 1

@@ -111,7 +111,9 @@ def change_status(
         db.session.execute(
             sa.update(Post)
             .where(Post.id == (comment.post_id or comment.post.id))
-            .values(comment_count=Post.comment_count + delta)
+            # Keep updated_at: a comment is not an edit of the post (feeds and
+            # the sitemap read it).
+            .values(comment_count=Post.comment_count + delta, updated_at=Post.updated_at)
             .execution_options(synchronize_session=False)
         )
     event = ModerationEvent(
