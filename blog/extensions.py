@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 
 import sqlalchemy as sa
-from authlib.integrations.flask_client import OAuth
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -34,7 +33,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()
 
 
 def _client_ip() -> str:
