@@ -57,6 +57,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import errors
+
+    errors.init_routing(app)
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
 
 from .dbsession import close_session, rollback_session
 
@@ -26,12 +27,30 @@ MESSAGES = {
 }
 
 
+# The largest id a row can have (PostgreSQL's integer). Larger numbers in a URL
+# match no route, so they are a 404 instead of an overflow in the database driver.
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that refuses numbers no row can have."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_routing(app: Flask) -> None:
+    """Set up before any route is added: routes compile their converters when added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
     for exc in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
         app.register_error_handler(exc, handle_database_unavailable)
+    app.register_error_handler(sa_exc.DataError, handle_unstorable_data)
     # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later).
     app.teardown_appcontext(lambda exc: close_session())
 
@@ -81,6 +100,14 @@ def handle_unexpected(exc: Exception) -> Response:
 
     db.session.rollback()
     return handle_http_error(InternalServerError())
+
+
+def handle_unstorable_data(exc: Exception) -> Response:
+    """The database refused a value from the request (a NUL byte in text, a number out
+    of range): the request was bad, so a 400, but logged, as a check was missing."""
+    log.warning("database refused a value on %s %s: %s", request.method, request.path, exc)
+    rollback_session()
+    return error_response(400, "The request holds a value that cannot be stored.")
 
 
 def handle_database_unavailable(exc: Exception) -> Response:

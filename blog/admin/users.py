@@ -32,7 +32,7 @@ def _back():
 def users():
     search = request.args.get("q", "")[:100]
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 1_000_000 else 1
     pages = db.paginate(roles.user_query(search), page=page, per_page=PER_PAGE, error_out=False)
     return render_template(
         "admin/users.html",

@@ -13,6 +13,7 @@ from ..comments.pipeline import RequestInfo, submit_comment
 from ..comments.serialise import comment_to_json
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post
+from ..posts.queries import plausible
 from . import bp
 from .common import ApiError, collection, json_body, page_arg
 
@@ -20,7 +21,7 @@ PER_PAGE = 100
 
 
 def _visible_post(slug: str) -> Post:
-    post = db.session.scalar(sa.select(Post).where(Post.slug == slug))
+    post = db.session.scalar(sa.select(Post).where(Post.slug == slug)) if plausible(slug) else None
     if post is None or not post.is_visible:
         raise ApiError(404, "There is no post with that slug.")
     return post

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, request, url_for
@@ -37,10 +38,15 @@ def json_body() -> dict[str, Any]:
         raise ApiError(415, "Send a JSON object with Content-Type: application/json.")
     try:
         data = request.get_json()
-    except BadRequest:
+    except (BadRequest, RecursionError):  # nested too deep is not JSON we take either
         raise ApiError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    try:
+        # "\ud800" is valid JSON but no text: it could be neither stored nor shown.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "The body holds text that is not valid Unicode.") from None
     return data
 
 

@@ -24,7 +24,10 @@ def account_key() -> str:
         return f"user:{current_user.id}"
     email = request.form.get("email") if request.form else None
     if email is None:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested too deep; json_body answers it with a 400
+            data = None
         email = data.get("email") if isinstance(data, dict) else None
     if isinstance(email, str) and email.strip():
         return "email:" + email.strip().lower()[:254]

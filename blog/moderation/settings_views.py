@@ -93,6 +93,6 @@ def user_unban(user_id: int):
 @bp.get("/log")
 @role_required(Role.MODERATOR)
 def log():
-    page = request.args.get("page", 1, type=int)
+    page = min(request.args.get("page", 1, type=int), 100_000)  # past it: an empty page
     pagination = db.paginate(log_select(), page=page, per_page=LOG_PER_PAGE, error_out=False)
     return render_template("moderation/log.html", pagination=pagination)

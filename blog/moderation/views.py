@@ -72,7 +72,7 @@ def queue():
     current = parse_queue(request.args.get("status"))
     if current is None:
         abort(404, description="There is no such queue.")
-    page = request.args.get("page", 1, type=int)
+    page = min(request.args.get("page", 1, type=int), 100_000)  # past it: an empty page
     pagination = db.paginate(
         _queue_select(current), page=page, per_page=PER_PAGE, error_out=False, count=True
     )

@@ -19,7 +19,7 @@ MAX_PAGE = 100_000
 def page_number(name: str = "page") -> int:
     """A page number from the query string; anything but 1..MAX_PAGE is a 404."""
     raw = request.args.get(name, "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
 
