@@ -9,7 +9,16 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def theme_path(name: str) -> str:
+    """``templates``, ``static`` or ``migrations``: the top-level folder in a
+    checkout (where a site owner edits it), else the copy inside the wheel."""
+    in_checkout = (ROOT / "pyproject.toml").is_file() and (ROOT / name).is_dir()
+    return str(ROOT / name if in_checkout else PACKAGE / name)
+
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,8 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=test_config.pop("INSTANCE_PATH", None)
         or os.environ.get("BLOG_INSTANCE_PATH"),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=theme_path("templates"),
+        static_folder=theme_path("static"),
     )
     from . import config
 
@@ -46,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import csrf, db, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=theme_path("migrations"))
     csrf.init_app(app)
     auth.init_app(app)
     ratelimit.init_app(app)
