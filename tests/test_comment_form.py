@@ -227,7 +227,8 @@ def test_email_account_sees_who_they_comment_as(client, db, login_as, post):
     html = client.get(post.url_path).get_data(as_text=True)
     assert "You are commenting using your email account." in html
     assert re.search(r'<form method="post" action="/logout"[^>]*>', html)
-    assert "/login?next=" in html and ">Change</a>" in html
+    # "Change" logs out first, then offers every way in (not linking another account).
+    assert 'value="/login?next=' in html and ">Change</button>" in html
     assert 'name="email"' not in html and 'name="name"' not in html
     response = post_form(client, post, guest=False, body="As myself.")
     assert response.status_code == 303

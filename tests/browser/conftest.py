@@ -70,9 +70,11 @@ def new_page(browser, request, live_server):
     """Make more pages, each in a fresh context (another visitor)."""
     contexts = []
 
-    def make(javascript: bool = True):
+    def make(javascript: bool = True, **options):
+        """``options`` go to the new context, e.g. ``storage_state`` (another tab of
+        the same visitor) or ``bypass_csp``."""
         context = _new_context(
-            browser, request, base_url=live_server.url, java_script_enabled=javascript
+            browser, request, base_url=live_server.url, java_script_enabled=javascript, **options
         )
         contexts.append(context)
         return context.new_page()
