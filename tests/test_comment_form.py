@@ -296,6 +296,18 @@ def test_notify_box_subscribes(client, db, post):
     assert sub.email == "ann@example.com" and not sub.confirmed
 
 
+def test_a_reader_without_email_is_asked_for_one_to_get_notifications(client, db, login_as, post):
+    # X gives no email: the account comments without one, and the form points
+    # to where one is added (and confirmed) for notifications.
+    user = make_user(password=None)
+    user.email, user.email_verified = None, False
+    db.session.commit()
+    login_as(user)
+    html = client.get(post.url_path).get_data(as_text=True)
+    assert 'name="notify"' not in html
+    assert 'href="/account#email">add an email address to your account</a>' in html
+
+
 @pytest.mark.parametrize("config_overrides", [{"COMMENT_RATE_LIMIT": "2 per minute"}])
 def test_rate_limit_per_ip_gives_a_readable_page(client, db, post):
     assert post_form(client, post, body="One.").status_code == 303
