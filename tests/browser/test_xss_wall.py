@@ -298,3 +298,51 @@ def check_feeds(wall: Wall, chunks: list[Post]) -> None:
         f"<article>{html}</article>" for html in entries))  # fmt: skip
     wall.page.wait_for_timeout(200)  # an onerror on a broken image fires a moment later
     wall.check("the feed entries, without a CSP")
+
+
+# --- a provider's profile, through a real login ------------------------------------
+
+PROFILES = [
+    ("google", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"),
+    ("google", "<script>alert(1)</script>", "data:image/svg+xml,<svg onload=alert(1)>"),
+    (
+        "google",
+        "</title><svg onload=alert(1)>",
+        'http://127.0.0.1:9/a.png" onerror="alert(1)',
+    ),
+    ("twitter", "<iframe src=javascript:alert(1)>", " javascript:alert(1)"),
+]
+
+
+@pytest.mark.oauth
+class TestProviderProfiles:
+    @pytest.fixture
+    def config_overrides(self, oauth):
+        return oauth.settings()
+
+    def test_names_and_pictures_from_a_provider_cannot_script_a_page(self, new_page, oauth):
+        from tests.factories import make_post
+        from tests.test_oauth import google_says, x_says
+
+        set_rules(policy="none")
+        post = make_post(title="Profiles")
+        for n, (provider, name, picture) in enumerate(PROFILES):
+            if provider == "google":
+                google_says(oauth, sub=f"g-{n}", email=f"p{n}@gmail.example", name=name,
+                            picture=picture)  # fmt: skip
+            else:
+                x_says(oauth, user_id=f"x-{n}", name=name, username=name[:15],
+                       profile_image_url=picture)  # fmt: skip
+            visitor = Wall(new_page())
+            visitor.visit(post.url_path)
+            with visitor.page.expect_navigation(url=f"**{post.url_path}#respond"):
+                visitor.page.click(f"#respond a.login-{provider}")
+            visitor.check("the post, just logged in")
+            visitor.page.fill("#comment-body", f"Comment {n}, posted by the script.")
+            visitor.page.click("#commentform button[type=submit]")
+            visitor.page.locator(f"text=Comment {n}, posted by the script.").wait_for()
+            visitor.check("the post, a comment added by the script")
+            visitor.visit("/account")
+        reader = Wall(new_page())
+        reader.visit(post.url_path)
+        assert reader.page.locator("#comments .comment").count() == len(PROFILES)
