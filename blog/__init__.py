@@ -90,6 +90,9 @@ def register_hooks(app: Flask) -> None:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    from . import cache_fast
+
+    cache_fast.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,0 +1,372 @@
+"""The page cache's fast path: a cached page served before Flask sees the request.
+
+The page cache (``blog.cache``) answers a hit inside Flask: routing, the
+session, every before- and after-request hook, then the stored page is
+decoded and searched for its placeholders. For a first-time visitor (no
+cookie) or one whose session holds nothing but a CSRF token, none of that can
+change the answer, so this WSGI layer answers such hits itself:
+
+- one Redis round trip (the generation), then a page prepared in this process:
+  the stored body already cut at its placeholders and encoded, and gzipped
+  piece by piece for clients that accept gzip;
+- the visitor's own values (the CSRF token, the form stamp) are made and
+  slotted in; with gzip each is compressed on its own, so no secret ever
+  shares a compression window with text a visitor wrote (no BREACH);
+- anything unusual (another cookie, a logged-in session, Redis away, a bump
+  still pending, an error) goes down the normal path, which decides as before.
+
+A prepared page is used only while the store's generation is the one it was
+prepared under and until the stored entry's own expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import json
+import logging
+import os
+import struct
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from werkzeug.http import dump_cookie
+from werkzeug.wrappers import Request, Response
+
+from .page_store import GENERATION_KEY, Entry, MemoryStore, RedisStore
+
+log = logging.getLogger(__name__)
+
+_CSRF = "csrf"
+# gzip member header: magic, deflate, no flags, no time, no extra flags, unknown OS.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_FINAL_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends the stream
+
+
+def init_app(app: Flask) -> None:
+    """Put the fast path in front of the app when the page cache is on."""
+    cache = app.extensions.get("blog.cache")
+    if cache is None or not app.config.get("PAGE_CACHE_FAST_PATH", True):
+        return
+    if type(app.session_interface) is not SecureCookieSessionInterface:
+        return  # the fast path speaks only Flask's own signed-cookie sessions
+    app.wsgi_app = FastPath(app, cache, app.wsgi_app)
+
+
+# --- CRC-32 of pieces joined, without reading the pieces again (as zlib's crc32_combine)
+
+
+_POLY = 0xEDB88320
+
+
+def _multmodp(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (bit-reflected)."""
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if (a & (m - 1)) == 0:
+                break
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return p
+
+
+def _x2n_table() -> list[int]:
+    p, table = 1 << 30, []
+    for _ in range(32):
+        table.append(p)
+        p = _multmodp(p, p)
+    return table
+
+
+_X2N = _x2n_table()
+
+
+def crc_shift(length: int) -> int:
+    """The operator that moves a CRC past ``length`` bytes: x^(8 * length) mod P."""
+    p, k = 1 << 31, 3
+    while length:
+        if length & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        length >>= 1
+        k += 1
+    return p
+
+
+def crc_combine(crc1: int, crc2: int, shift2: int) -> int:
+    """CRC-32 of A + B from crc(A), crc(B) and ``crc_shift(len(B))``."""
+    return _multmodp(shift2, crc1) ^ crc2
+
+
+# --- a page prepared for serving ---------------------------------------------------
+
+
+@dataclass
+class Piece:
+    """A stored stretch of the page (``spec`` None) or a value made per visitor."""
+
+    raw: bytes = b""
+    deflated: bytes = b""
+    crc: int = 0
+    shift: int = 0
+    spec: str | None = None
+
+
+@dataclass
+class Prepared:
+    generation: str
+    expires: float  # time.monotonic()
+    status: str
+    headers: list[tuple[str, str]]
+    pieces: list[Piece]
+    # Each fresh value's placeholder: the function that makes it, and its arguments.
+    makers: dict[str, tuple[Callable[..., str], list]]
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw deflate blocks ending on a byte boundary, not final: joinable with others."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
+    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+def _static(text: str) -> Piece:
+    raw = text.encode()
+    return Piece(raw=raw, deflated=_deflate(raw), crc=zlib.crc32(raw), shift=crc_shift(len(raw)))
+
+
+def prepare(entry: Any, generation: str, expires: float, placeholder_pattern) -> Prepared:
+    """Cut a stored page at its placeholders, encode and gzip each stretch once."""
+    pieces, at = [], 0
+    for match in placeholder_pattern.finditer(entry.body):
+        pieces.append(_static(entry.body[at : match.start()]))
+        pieces.append(Piece(spec=match[1]))
+        at = match.end()
+    pieces.append(_static(entry.body[at:]))
+    status = Response(status=entry.status).status
+    specs = {p.spec for p in pieces if p.spec is not None and p.spec != _CSRF}
+    makers = {spec: _maker(spec) for spec in specs}
+    return Prepared(generation, expires, status, list(entry.headers), pieces, makers)
+
+
+class FastPath:
+    """WSGI middleware: answers plain anonymous cache hits, passes everything else on."""
+
+    def __init__(self, app: Flask, cache: Any, wsgi_app: Callable) -> None:
+        self.app, self.cache, self.wsgi_app = app, cache, wsgi_app
+        cfg = app.config
+        self.cookie_name = cfg["SESSION_COOKIE_NAME"]
+        self.csrf_field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        self.csrf_signer = URLSafeTimedSerializer(
+            cfg.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token", signer=_Signer
+        )
+        self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
+        interface = app.session_interface
+        self.session_serializer = interface.get_signing_serializer(app)
+        self.session_serializer.signer = _Signer
+        self.cookie_options = {
+            "domain": interface.get_cookie_domain(app),
+            "path": interface.get_cookie_path(app),
+            "secure": interface.get_cookie_secure(app),
+            "partitioned": interface.get_cookie_partitioned(app),
+            "samesite": interface.get_cookie_samesite(app),
+            "httponly": interface.get_cookie_httponly(app),
+        }
+        self.max_entries = int(cfg.get("PAGE_CACHE_MAX_ENTRIES", 500))
+        self.prepared: OrderedDict[str, Prepared] = OrderedDict()
+        self.lock = threading.Lock()
+        # The stored page's placeholders: "<placeholder>[csrf]" or "<placeholder>[<spec>]".
+        self.pattern = cache.fresh_pattern
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            answer = self.answer(environ)
+        except Exception:  # never worse than the normal path
+            log.exception("page cache fast path failed on %s", environ.get("PATH_INFO"))
+            answer = None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    # --- deciding ------------------------------------------------------------------
+
+    def answer(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
+            return None
+        request = Request(environ)
+        path = request.path
+        if not any(p.fullmatch(path) for p in self.cache.paths):
+            return None
+        cookies = request.cookies
+        if any(name in cookies for name in self.cache.bypass_cookies):
+            return None
+        session = self._plain_session(cookies.get(self.cookie_name))
+        if session is None:
+            return None
+        raw = path + "?" + request.query_string.decode("latin-1")
+        key = "blog:cache:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+        page = self._page(key)
+        if page is None:
+            return None
+        return self._respond(page, session, request, head=method == "HEAD")
+
+    def _plain_session(self, cookie: str | None) -> dict | None:
+        """The session when it holds at most a CSRF token, else None (the normal path)."""
+        if not cookie:
+            return {}
+        try:
+            data = self.session_serializer.loads(cookie, max_age=self.session_max_age)
+        except BadData:
+            return None
+        if not isinstance(data, dict) or set(data) - {self.csrf_field}:
+            return None
+        if not isinstance(data.get(self.csrf_field, ""), str):
+            return None
+        return data
+
+    def _page(self, key: str) -> Prepared | None:
+        store = self.cache.store
+        if isinstance(store, RedisStore):
+            if store._bump_pending:
+                return None
+            generation = store.redis.call(lambda r: r.get(GENERATION_KEY), False)
+            if generation is False:
+                return None  # Redis away: the normal path serves uncached
+            generation = (generation or b"0").decode()
+        elif isinstance(store, MemoryStore):
+            generation = store._generation()
+        else:
+            return None
+        now = time.monotonic()
+        with self.lock:
+            page = self.prepared.get(key)
+            if page is not None and page.generation == generation and page.expires > now:
+                self.prepared.move_to_end(key)
+                return page
+        return self._prepare(key, generation, now)
+
+    def _prepare(self, key: str, generation: str, now: float) -> Prepared | None:
+        store = self.cache.store
+        if isinstance(store, RedisStore):
+            found = store.redis.call(
+                lambda r: r.pipeline().mget(GENERATION_KEY, key).pttl(key).execute(), None
+            )
+            if not found or not found[0][1] or found[1] <= 0:
+                return None
+            (stored_generation, raw), ttl_ms = found
+            entry = Entry.loads(raw)
+            expires = now + ttl_ms / 1000
+            generation = (stored_generation or b"0").decode()
+        else:
+            generation, entry = store.lookup(key)
+            if entry is None:
+                return None
+            with store._lock:
+                expires = store._entries.get(key, (0.0, None))[0]
+        if entry.generation != generation:
+            return None
+        page = prepare(entry, generation, expires, self.pattern)
+        with self.lock:
+            self.prepared[key] = page
+            self.prepared.move_to_end(key)
+            while len(self.prepared) > self.max_entries:
+                self.prepared.popitem(last=False)
+        return page
+
+    # --- answering -----------------------------------------------------------------
+
+    def _respond(self, page: Prepared, session: dict, request: Request, head: bool):
+        raw_token = session.get(self.csrf_field)
+        new_session = not raw_token
+        if new_session:
+            raw_token = hashlib.sha1(os.urandom(64)).hexdigest()
+        values = {_CSRF: self.csrf_signer.dumps(raw_token).encode()}
+        extra = self._session_cookie(raw_token) if new_session else []
+        if page.makers:
+            with self.app.app_context():
+                for spec, (maker, args) in page.makers.items():
+                    values[spec] = maker(*args).encode()
+        gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+        body = _gzip(page.pieces, values) if gzip else _plain(page.pieces, values)
+        headers = [*page.headers, ("X-Cache", "hit")]
+        headers += [("Vary", "Cookie, Accept-Encoding"), ("Content-Length", str(len(body)))]
+        if gzip:
+            headers.append(("Content-Encoding", "gzip"))
+        headers += extra
+        return page.status, headers, b"" if head else body
+
+    def _session_cookie(self, raw_token: str) -> list[tuple[str, str]]:
+        """The Set-Cookie Flask's session interface sends for a new session holding this
+        token (a session that is not permanent: no expiry), made with its own serializer."""
+        value = self.session_serializer.dumps({self.csrf_field: raw_token})
+        return [("Set-Cookie", dump_cookie(self.cookie_name, value, **self.cookie_options))]
+
+
+def _maker(spec: str) -> tuple[Callable[..., str], list]:
+    """The function (of this package) and arguments a fresh value's placeholder names."""
+    module, qualname, args = json.loads(base64.urlsafe_b64decode(spec))
+    if module != "blog" and not module.startswith("blog."):
+        raise ValueError(f"not a maker of this package: {module}")
+    return getattr(importlib.import_module(module), qualname), args
+
+
+class _Signer(TimestampSigner):
+    """itsdangerous' signer, deriving each key once instead of on every signature
+    (the same keys, so the same tokens and cookies as Flask-WTF and Flask make)."""
+
+    _keys: dict[tuple, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else secret_key
+        found = self._keys.get((secret, self.salt, self.key_derivation, self.digest_method))
+        if found is None:
+            found = super().derive_key(secret_key)
+            self._keys[(secret, self.salt, self.key_derivation, self.digest_method)] = found
+        return found
+
+
+def _plain(pieces: list[Piece], values: dict[str, bytes]) -> bytes:
+    return b"".join(p.raw if p.spec is None else values[p.spec] for p in pieces)
+
+
+def _stored_block(data: bytes) -> bytes:
+    """``data`` as deflate "stored" blocks (not final): no compression, no shared window.
+
+    Every piece before it ends on a byte boundary (a full flush), where a stored
+    block's header (three zero bits, padded to the byte) may start.
+    """
+    out = []
+    for at in range(0, len(data), 65535):
+        chunk = data[at : at + 65535]
+        out.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(out)
+
+
+def _gzip(pieces: list[Piece], values: dict[str, bytes]) -> bytes:
+    """One gzip member: stored pieces deflated once, this visitor's values as they are."""
+    parts, crc, size = [_GZIP_HEADER], 0, 0
+    for p in pieces:
+        if p.spec is None:
+            parts.append(p.deflated)
+            crc = crc_combine(crc, p.crc, p.shift)
+            size += len(p.raw)
+        else:
+            raw = values[p.spec]
+            parts.append(_stored_block(raw))
+            crc = zlib.crc32(raw, crc)
+            size += len(raw)
+    parts.append(_FINAL_BLOCK)
+    parts.append(struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF))
+    return b"".join(parts)
