@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, g, has_request_context, url_for
 
 from ..models import User
 
@@ -33,7 +33,12 @@ def avatar_hash(seed: str) -> str:
 def identicon_url(seed: str) -> str:
     digest = avatar_hash(seed)
     if has_request_context():
-        return url_for("accounts.identicon", digest=digest)
+        # A page may draw hundreds of avatars: build the URL once per request, then
+        # only put each digest in (digests are hex, so nothing needs quoting).
+        pattern = g.get("_identicon_url")
+        if pattern is None:
+            pattern = g._identicon_url = url_for("accounts.identicon", digest="0" * HASH_LENGTH)
+        return pattern.replace("0" * HASH_LENGTH, digest)
     return f"/avatar/{digest}.svg"  # jobs and mail: no request to build a URL from
 
 

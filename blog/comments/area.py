@@ -1,8 +1,10 @@
 """The comment area under a post: the threads on one page, and the form.
 
 A page costs a fixed handful of queries whatever the number of comments:
-the settings, the slim rows of every shown comment (for threading), the full
-rows of the comments on the page, and their users (for avatars).
+the settings, the count of threads, and the page's threads with the columns
+drawn and the authors' pictures (see ``loading``). Comments are built as
+plain objects and handed to the template as one flat list, so it draws them
+in a single loop.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from ..moderation.settings import get_settings
 from ..sanitise import safe_url
 from . import editing, forms, policy, threads
 from .guest import guest_comment_ids
+from .loading import page_of_threads, shown_rows
 from .pipeline import as_user
 
 # Where the form view leaves what was typed and what was wrong, for the page it renders.
 FORM_STATE = "blog.comment_form"
-# Past this many comments on a page, one query by post beats a long IN list.
-_IN_LIST_LIMIT = 900
 
 
-@dataclass
+@dataclass(slots=True)
 class ShownComment:
     """A comment as the page draws it."""
 
@@ -51,26 +52,9 @@ class ShownComment:
     by_post_author: bool = False
     can_edit: bool = False
     children: list[ShownComment] = field(default_factory=list)
-
-
-def visible_to(user: User | None, guest_ids: list[int]) -> sa.ColumnElement[bool]:
-    """Comments this viewer sees: approved ones, placeholders, and their own held ones."""
-    own = [Comment.user_id == user.id] if user is not None else []
-    if guest_ids:
-        own.append(sa.and_(Comment.user_id.is_(None), Comment.id.in_(guest_ids)))
-    visible = Comment.status.in_([CommentStatus.APPROVED, CommentStatus.DELETED])
-    if own:
-        visible = sa.or_(visible, sa.and_(Comment.status == CommentStatus.PENDING, sa.or_(*own)))
-    return visible
-
-
-def shown_rows(post: Post, user: User | None, guest_ids: list[int]) -> list[Any]:
-    """Slim rows of every comment this viewer sees on ``post``, oldest first."""
-    return db.session.execute(
-        sa.select(Comment.id, Comment.parent_id, Comment.status)
-        .where(Comment.post_id == post.id, visible_to(user, guest_ids))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+    # Where the page's flat list of comments opens and closes lists of replies.
+    opens: bool = False
+    closes: int = 0
 
 
 def comment_url(comment: Comment, user: User | None, guest_ids: list[int]) -> str | None:
@@ -101,30 +85,29 @@ def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
     """Everything the post page needs to show its discussion and the form."""
     settings = get_settings()
     user, guest_ids = viewer()
-    rows = shown_rows(post, user, guest_ids)
-    lay = threads.layout(
-        rows,
-        depth=settings["thread_depth"],
-        per_page=settings["comments_per_page"],
-        page=page if isinstance(page, int) else 1,
-        newest_first=settings["newest_first"],
-    )
-    full = _load(post, lay.ids)
-    users = _users(full.values())
+    page = page if isinstance(page, int) else 1
+    lay, full = page_of_threads(post, user, guest_ids, settings, page)
     own = set(guest_ids)
+    avatars = _Avatars()
 
     def build(comment_id: int) -> ShownComment:
         c = full[comment_id]
-        shown = _shown(c, users.get(c.user_id), lay.level[comment_id], post)
-        shown.can_edit = (c.id in own or (user is not None and c.user_id == user.id)) and (
-            c.status in editing.EDITABLE and editing.within_window(c, settings)
-        )
-        shown.children = [build(child) for child in lay.children.get(comment_id, [])]
+        shown = _shown(c, avatars, lay.level[comment_id], post)
+        if (c.id in own or (user is not None and c.user_id == user.id)) and (
+            c.status in editing.EDITABLE
+        ):
+            shown.can_edit = editing.within_window(c, settings)
+        shown.children = [
+            build(child) for child in lay.children.get(comment_id, []) if child in full
+        ]
         return shown
 
+    tops = [build(cid) for thread in lay.threads for cid in thread if cid in full]
     return {
         "post": post,
-        "threads": [build(cid) for thread in lay.threads for cid in thread if cid in full],
+        "here": post.url_path,
+        "threads": tops,
+        "flat": flatten(tops),
         "page": lay.page,
         "pages": lay.pages,
         "page_links": page_links(lay.page, lay.pages),
@@ -153,47 +136,55 @@ def count_text(count: int) -> str:
     return f"{count} comment" if count == 1 else f"{count} comments"
 
 
-def _load(post: Post, ids: list[int]) -> dict[int, Comment]:
-    if not ids:
-        return {}
-    query = sa.select(Comment).where(Comment.post_id == post.id)
-    if len(ids) <= _IN_LIST_LIMIT:
-        query = query.where(Comment.id.in_(ids))
-    # The source text and moderation fields are not drawn on the page.
-    query = query.options(
-        sa.orm.load_only(
-            Comment.id,
-            Comment.parent_id,
-            Comment.user_id,
-            Comment.author_name,
-            Comment.author_email,
-            Comment.author_website,
-            Comment.status,
-            Comment.body_html,
-            Comment.created_at,
-            Comment.edited_at,
-            raiseload=True,
-        )
-    )
-    wanted = set(ids)
-    return {c.id: c for c in db.session.scalars(query) if c.id in wanted}
+def flatten(tops: list[ShownComment]) -> list[ShownComment]:
+    """The comments in page order, each saying whether a list of replies opens after
+    it and how many lists close after it, so the template draws them in one loop."""
+    flat: list[ShownComment] = []
+
+    def walk(comment: ShownComment) -> None:
+        flat.append(comment)
+        if comment.children:
+            comment.opens = True
+            for child in comment.children:
+                walk(child)
+            flat[-1].closes += 1  # the reply list this comment opened ends here
+
+    for top in tops:
+        walk(top)
+    return flat
 
 
-def _users(comments) -> dict[int, User]:
-    ids = {c.user_id for c in comments if c.user_id is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+@dataclass(slots=True)
+class _Account:
+    """The two fields of a user that ``avatar_url`` reads."""
+
+    id: int
+    avatar_url: str | None
 
 
-def _shown(c: Comment, user: User | None, level: int, post: Post) -> ShownComment:
+class _Avatars:
+    """Avatar URLs for one page: many comments share an author, so each is made once."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple, str] = {}
+
+    def __call__(self, c: Any) -> str:
+        key = (c.user_id, c.user_avatar_url, c.author_email, c.author_name)
+        found = self.made.get(key)
+        if found is None:
+            account = _Account(c.user_id, c.user_avatar_url) if c.user_id is not None else None
+            found = self.made[key] = avatar_url(account, c.author_email, c.author_name)
+        return found
+
+
+def _shown(c: Any, avatars: _Avatars, level: int, post: Post) -> ShownComment:
     deleted = c.status == CommentStatus.DELETED
     return ShownComment(
         id=c.id,
         parent_id=c.parent_id,
         author_name="" if deleted else c.author_name,
         website=None if deleted else safe_url(c.author_website),
-        avatar=avatar_url(user, c.author_email, c.author_name),
+        avatar=avatars(c),
         html="" if deleted else c.body_html,
         created_at=c.created_at,
         edited_at=c.edited_at,

@@ -58,45 +58,58 @@ class _Tree:
     roots: list[int]
 
 
-def _resolve(rows: Sequence[SlimRow]) -> _Tree:
+Slim = tuple  # (id, parent_id, status): rows as plain tuples, quick to read in a loop
+
+
+def plain(rows: Sequence[SlimRow] | Sequence[Slim]) -> list[Slim]:
+    """``rows`` as (id, parent_id, status) tuples (left as they are when they already are)."""
+    if rows and type(rows[0]) is tuple:
+        return list(rows)
+    return [(r.id, r.parent_id, r.status) for r in rows]
+
+
+def _resolve(rows: list[Slim]) -> _Tree:
     """Each shown comment's thread root and true level; orphans and empty placeholders go."""
-    by_id = {r.id: r for r in rows}
+    by_id = {r[0]: r for r in rows}
     root: dict[int, int] = {}
     level: dict[int, int] = {}
     hidden: set[int] = set()
+    limit = len(by_id)
     for row in rows:
-        path: list[SlimRow] = []
-        current: SlimRow | None = row
+        path: list[Slim] = []
+        current: Slim | None = row
         top, start = None, 0
         while current is not None:
-            if current.id in root:
-                top, start = root[current.id], level[current.id]
+            cid = current[0]
+            if cid in root:
+                top, start = root[cid], level[cid]
                 break
-            if current.id in hidden or len(path) > len(by_id):
+            if cid in hidden or len(path) > limit:
                 break  # under a hidden comment, or a loop in bad data
             path.append(current)
-            if current.parent_id is None:
-                top = current.id
+            if current[1] is None:
+                top = cid
                 break
-            current = by_id.get(current.parent_id)  # None: the parent is not shown
+            current = by_id.get(current[1])  # None: the parent is not shown
         if top is None:
-            hidden.update(node.id for node in path)
+            hidden.update(node[0] for node in path)
             continue
         for offset, node in enumerate(reversed(path), start=1):
-            root[node.id], level[node.id] = top, start + offset
+            root[node[0]], level[node[0]] = top, start + offset
 
     # A deleted comment stays as a placeholder only above a reply still shown.
+    deleted = CommentStatus.DELETED
     needed: set[int] = set()
-    for row in rows:
-        if row.id in root and row.status != CommentStatus.DELETED:
-            current_id = row.parent_id
+    for cid, parent_id, status in rows:
+        if cid in root and status != deleted:
+            current_id = parent_id
             while current_id is not None and current_id not in needed:
                 needed.add(current_id)
-                current_id = by_id[current_id].parent_id
-    for row in rows:
-        if row.status == CommentStatus.DELETED and row.id not in needed:
-            root.pop(row.id, None)
-    roots = [r.id for r in rows if r.parent_id is None and r.id in root]
+                current_id = by_id[current_id][1]
+    for cid, _parent_id, status in rows:
+        if status == deleted and cid not in needed:
+            root.pop(cid, None)
+    roots = [r[0] for r in rows if r[1] is None and r[0] in root]
     return _Tree(root=root, level=level, roots=roots)
 
 
@@ -105,36 +118,44 @@ def _ordered_roots(tree: _Tree, newest_first: bool) -> list[int]:
 
 
 def layout(
-    rows: Sequence[SlimRow], *, depth: int, per_page: int, page: int, newest_first: bool = False
+    rows: Sequence[SlimRow] | Sequence[Slim],
+    *,
+    depth: int,
+    per_page: int,
+    page: int,
+    newest_first: bool = False,
 ) -> Layout:
     """The threads on ``page`` and where each of their comments is drawn."""
+    rows = plain(rows)
     tree = _resolve(rows)
     roots = _ordered_roots(tree, newest_first)
     pages = max(1, math.ceil(len(roots) / per_page))
     page = min(max(1, page), pages)
     on_page = roots[(page - 1) * per_page : page * per_page]
     wanted = set(on_page)
-    shown = [r for r in rows if r.id in tree.root and tree.root[r.id] in wanted]
+    tree_root, tree_level = tree.root, tree.level
+    shown = [r for r in rows if r[0] in tree_root and tree_root[r[0]] in wanted]
 
     # A reply deeper than ``depth`` is drawn beside its parent, at the deepest level.
     display_parent: dict[int, int | None] = {}
     result = Layout(page=page, pages=pages, thread_count=len(roots))
     flat: dict[int, list[int]] = {top: [] for top in on_page}
-    for row in sorted(shown, key=lambda r: tree.level[r.id]):
-        true_level = tree.level[row.id]
+    for cid, parent_id, _status in sorted(shown, key=lambda r: tree_level[r[0]]):
+        true_level = tree_level[cid]
         if true_level == 1:
-            display_parent[row.id] = None
+            display_parent[cid] = None
         elif true_level <= depth:
-            display_parent[row.id] = row.parent_id
+            display_parent[cid] = parent_id
         else:
-            display_parent[row.id] = display_parent[row.parent_id]
-        result.level[row.id] = min(true_level, depth)
-    for row in shown:  # creation order, so every list is oldest first
-        parent = display_parent[row.id]
+            display_parent[cid] = display_parent[parent_id]
+        result.level[cid] = min(true_level, depth)
+    children = result.children
+    for cid, _parent_id, _status in shown:  # creation order, so every list is oldest first
+        parent = display_parent[cid]
         if parent is not None:
-            result.children.setdefault(parent, []).append(row.id)
-        elif tree.level[row.id] > 1:
-            flat[tree.root[row.id]].append(row.id)
+            children.setdefault(parent, []).append(cid)
+        elif tree_level[cid] > 1:
+            flat[tree_root[cid]].append(cid)
     result.threads = [[top, *flat[top]] for top in on_page]
     return result
 
@@ -143,7 +164,7 @@ def page_of(
     rows: Sequence[SlimRow], comment_id: int, *, per_page: int, newest_first: bool = False
 ) -> int | None:
     """The page a comment is shown on, or None when it is not shown."""
-    tree = _resolve(rows)
+    tree = _resolve(plain(rows))
     top = tree.root.get(comment_id)
     if top is None:
         return None

@@ -24,6 +24,18 @@ class Comment(db.Model):
         sa.Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
         # The moderation queue and the comment feed.
         sa.Index("ix_comments_status_created", "status", "created_at"),
+        # A page of threads: counting and paging a post's top-level comments from
+        # the index alone (parent_id IS NULL), however long the discussion.
+        sa.Index("ix_comments_post_tops", "post_id", "parent_id", "status", "created_at", "id"),
+        # A post's comments in reading order (the API's pages), without a sort.
+        sa.Index("ix_comments_post_created", "post_id", "created_at", "id"),
+        # The few flagged comments, found without reading every comment.
+        sa.Index(
+            "ix_comments_flagged",
+            "flag_count",
+            postgresql_where=sa.text("flag_count > 0"),
+            sqlite_where=sa.text("flag_count > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

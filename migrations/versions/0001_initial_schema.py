@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:20:33.508385
+Create Date: 2026-11-26 02:05:44.531485
 
 """
 from alembic import op
@@ -165,9 +165,12 @@ def upgrade():
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comments_author_email'), ['author_email'], unique=False)
+        batch_op.create_index('ix_comments_flagged', ['flag_count'], unique=False, postgresql_where=sa.text('flag_count > 0'), sqlite_where=sa.text('flag_count > 0'))
         batch_op.create_index(batch_op.f('ix_comments_ip'), ['ip'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_comments_post_status_created', ['post_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_comments_post_tops', ['post_id', 'parent_id', 'status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_comments_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_user_id'), ['user_id'], unique=False)
 
@@ -255,9 +258,12 @@ def downgrade():
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comments_user_id'))
         batch_op.drop_index('ix_comments_status_created')
+        batch_op.drop_index('ix_comments_post_tops')
         batch_op.drop_index('ix_comments_post_status_created')
+        batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
         batch_op.drop_index(batch_op.f('ix_comments_ip'))
+        batch_op.drop_index('ix_comments_flagged', postgresql_where=sa.text('flag_count > 0'), sqlite_where=sa.text('flag_count > 0'))
         batch_op.drop_index(batch_op.f('ix_comments_author_email'))
 
     op.drop_table('comments')

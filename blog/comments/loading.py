@@ -1,0 +1,147 @@
+"""Reading a post's discussion from the database: who sees what, and one page of threads.
+
+A page of threads costs two queries whatever the size of the discussion:
+the number of top-level comments this viewer sees, then the page's top-level
+comments and every reply under them, walked down the tree in SQL (a recursive
+query over ``parent_id``) with the columns the page draws and the authors'
+pictures. Threading in Python then runs over that page only.
+
+When a deleted comment stands at the top of a thread, whether it stays as a
+placeholder depends on replies anywhere below it, so such a discussion is
+read whole (slim rows of every shown comment) and paged in Python, as
+``threads.layout`` always did.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Comment, CommentStatus, Post, User
+from . import threads
+
+# Past this many comments on a page, one query by post beats a long IN list.
+_IN_LIST_LIMIT = 900
+
+
+def visible_to(
+    user: User | None, guest_ids: list[int], table: Any = Comment
+) -> sa.ColumnElement[bool]:
+    """Comments this viewer sees: approved ones, placeholders, and their own held ones."""
+    own = [table.user_id == user.id] if user is not None else []
+    if guest_ids:
+        own.append(sa.and_(table.user_id.is_(None), table.id.in_(guest_ids)))
+    visible = table.status.in_([CommentStatus.APPROVED, CommentStatus.DELETED])
+    if own:
+        visible = sa.or_(visible, sa.and_(table.status == CommentStatus.PENDING, sa.or_(*own)))
+    return visible
+
+
+def shown_rows(post: Post, user: User | None, guest_ids: list[int]) -> list[tuple]:
+    """(id, parent_id, status) of every comment this viewer sees on ``post``, oldest first."""
+    # The status as its plain string: no enum made per row (it compares equal all the same).
+    status = sa.type_coerce(Comment.status, sa.String)
+    result = db.session.execute(
+        sa.select(Comment.id, Comment.parent_id, status)
+        .where(Comment.post_id == post.id, visible_to(user, guest_ids))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [tuple(row) for row in result]
+
+
+# What the page draws of a comment, and its author's account picture.
+_DRAWN = (
+    "id",
+    "parent_id",
+    "user_id",
+    "author_name",
+    "author_email",
+    "author_website",
+    "status",
+    "body_html",
+    "created_at",
+    "edited_at",
+)
+
+
+def load_drawn(post: Post, ids: list[int]) -> dict[int, Any]:
+    """Rows to draw for the comments ``ids`` of ``post``, by id."""
+    if not ids:
+        return {}
+    query = (
+        sa.select(*(getattr(Comment, name) for name in _DRAWN))
+        .add_columns(User.avatar_url.label("user_avatar_url"))
+        .outerjoin(User, User.id == Comment.user_id)
+        .where(Comment.post_id == post.id)
+    )
+    if len(ids) <= _IN_LIST_LIMIT:
+        query = query.where(Comment.id.in_(ids))
+    wanted = set(ids)
+    return {c.id: c for c in db.session.execute(query) if c.id in wanted}
+
+
+def page_of_threads(
+    post: Post, user: User | None, guest_ids: list[int], settings: dict[str, Any], page: int
+) -> tuple[threads.Layout, dict[int, Any]]:
+    """The layout of comment page ``page`` (clamped) and the rows it draws, by id."""
+    per_page = settings["comments_per_page"]
+    newest_first = settings["newest_first"]
+    depth = settings["thread_depth"]
+    top = sa.and_(
+        Comment.post_id == post.id, Comment.parent_id.is_(None), visible_to(user, guest_ids)
+    )
+    deleted = sa.case((Comment.status == CommentStatus.DELETED, 1))
+    total, deleted_tops = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(deleted)).where(top)
+    ).one()
+    if deleted_tops:
+        rows = shown_rows(post, user, guest_ids)
+        lay = threads.layout(
+            rows, depth=depth, per_page=per_page, page=page, newest_first=newest_first
+        )
+        return lay, load_drawn(post, lay.ids)
+
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    order = (Comment.created_at, Comment.id)
+    if newest_first:
+        order = (Comment.created_at.desc(), Comment.id.desc())
+    tops = (sa.select(Comment.id).where(top).order_by(*order).offset((page - 1) * per_page)).limit(
+        per_page
+    )
+    drawn = _subtree(post, tops, user, guest_ids)
+    lay = threads.layout(
+        [(r.id, r.parent_id, r.status) for r in drawn],
+        depth=depth,
+        per_page=per_page,
+        page=1,  # the rows hold this page's threads only
+        newest_first=newest_first,
+    )
+    lay.page, lay.pages, lay.thread_count = page, pages, total
+    return lay, {r.id: r for r in drawn}
+
+
+def _subtree(post: Post, tops: sa.Select, user: User | None, guest_ids: list[int]) -> list[Any]:
+    """The comments ``tops`` and every reply this viewer sees below them, oldest first.
+
+    A reply under a comment the viewer does not see is not reached, as in
+    ``threads.layout``, which hides such orphans.
+    """
+    anchor = sa.select(*(getattr(Comment, name) for name in _DRAWN)).where(Comment.id.in_(tops))
+    tree = anchor.cte("thread", recursive=True)
+    reply = aliased(Comment)
+    tree = tree.union_all(
+        sa.select(*(getattr(reply, name) for name in _DRAWN))
+        .join(tree, reply.parent_id == tree.c.id)
+        .where(reply.post_id == post.id, visible_to(user, guest_ids, reply))
+    )
+    query = (
+        sa.select(tree, User.avatar_url.label("user_avatar_url"))
+        .outerjoin(User, User.id == tree.c.user_id)
+        .order_by(tree.c.created_at, tree.c.id)
+    )
+    return db.session.execute(query).all()
