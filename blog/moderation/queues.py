@@ -8,8 +8,10 @@ comments by status, newest first.
 from __future__ import annotations
 
 import enum
+import math
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -79,17 +81,62 @@ def queue_select(queue: Queue) -> sa.Select:
     )
 
 
+# Past this many, a queue's size shows as "1000+": counting every row of a queue
+# of a hundred thousand would cost each view a scan of them all.
+COUNT_CAP = 1000
+
+
+class AtLeast(int):
+    """A count that was stopped at its cap: shown as "1000+", compares as the cap."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
+def capped_count(condition: sa.ColumnElement[bool], cap: int = COUNT_CAP) -> int:
+    """How many comments match ``condition``, reading at most ``cap`` + 1 of them."""
+    some = sa.select(Comment.id).where(condition).limit(cap + 1).subquery()
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(some))
+    return AtLeast(cap) if n > cap else n
+
+
 def queue_counts() -> dict[Queue, int]:
-    """How many comments each queue holds, for the header."""
-    rows = db.session.execute(
-        sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
-    ).all()
-    by_status = {status: n for status, n in rows}
-    counts = {q: by_status.get(CommentStatus(q.value), 0) for q in Queue if q != Queue.FLAGGED}
-    counts[Queue.FLAGGED] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Comment).where(_undecided_flags())
+    """How many comments each queue holds (up to ``COUNT_CAP``), for the header."""
+    return {q: capped_count(queue_filter(q)) for q in Queue}
+
+
+@dataclass
+class QueuePage:
+    """One page of a queue, with what the pager needs; no count of the whole queue."""
+
+    items: list[Comment]
+    page: int
+    pages: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def queue_page(queue: Queue, page: int, per_page: int, total: int) -> QueuePage:
+    """Page ``page`` of ``queue``; ``total`` is its (capped) count from ``queue_counts``."""
+    rows = list(
+        db.session.scalars(queue_select(queue).limit(per_page + 1).offset((page - 1) * per_page))
     )
-    return {q: counts[q] for q in Queue}
+    has_next = len(rows) > per_page
+    pages = max(1, math.ceil(total / per_page)) if total else 0
+    if isinstance(total, AtLeast):
+        pages = AtLeast(max(pages, page + 1 if has_next else page))
+    return QueuePage(items=rows[:per_page], page=page, pages=pages, has_next=has_next)
 
 
 def author_history(comments: Iterable[Comment]) -> dict[int, Counter]:

@@ -11,8 +11,15 @@ from ..models import Comment, Role, User
 from . import bp
 from .bans import ban_author
 from .forms import BanForm, EditForm, ReplyForm
-from .queues import Queue, author_history, history_text, log_select, parse_queue, queue_counts
-from .queues import queue_select as _queue_select
+from .queues import (
+    Queue,
+    author_history,
+    history_text,
+    log_select,
+    parse_queue,
+    queue_counts,
+    queue_page,
+)
 from .services import (
     DECISIONS,
     Action,
@@ -73,14 +80,13 @@ def queue():
     if current is None:
         abort(404, description="There is no such queue.")
     page = min(request.args.get("page", 1, type=int), 100_000)  # past it: an empty page
-    pagination = db.paginate(
-        _queue_select(current), page=page, per_page=PER_PAGE, error_out=False, count=True
-    )
+    counts = queue_counts()
+    pagination = queue_page(current, max(page, 1), PER_PAGE, counts[current])
     return render_template(
         "moderation/queue.html",
         queue=current,
         queues=list(Queue),
-        counts=queue_counts(),
+        counts=counts,
         queue_titles=QUEUE_TITLES,
         pagination=pagination,
         here=request.full_path.rstrip("?"),
