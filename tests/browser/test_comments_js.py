@@ -84,13 +84,15 @@ def test_without_javascript_the_form_still_works(page_nojs, new_page, db, post):
     page.goto(post.url_path)
     page.fill("#comment-body", "")
     page.fill("#comment-name", "No Script")
-    page.click("#commentform button[type=submit]")
+    with page.expect_navigation():  # read the page once the answer has loaded
+        page.click("#commentform button[type=submit]")
     assert "Write a comment." in page.content()
     assert page.input_value("#comment-name") == "No Script"
 
     page.fill("#comment-body", "Posted the old way.")
     page.fill("#comment-email", "noscript@example.com")
-    page.click("#commentform button[type=submit]")
+    with page.expect_navigation():  # read the page once the answer has loaded
+        page.click("#commentform button[type=submit]")
     comment = db.session.scalars(db.select(Comment)).one()
     assert page.url.endswith(f"#comment-{comment.id}")
     assert "Your comment is awaiting moderation" in page.inner_text(f"#comment-{comment.id}")

@@ -36,8 +36,9 @@ def test_a_reader_reads_pages_through_comments_and_follows_a_permalink(page):
     expect(page.locator("h1")).to_have_text("Harbour lights")
     expect(page.locator(".post-body em")).to_have_text("lights")
     expect(page.locator("#comments-title")).to_contain_text("7")
-    first_page = page.locator("#comments .comment-body").all_inner_texts()
-    assert first_page == ["Remark number 1.", "Remark number 2.", "Remark number 3."]
+    expect(page.locator("#comments .comment-body")).to_have_text(
+        ["Remark number 1.", "Remark number 2.", "Remark number 3."]
+    )
 
     page.locator('.comment-pages a[rel="next"]').click()
     expect(page.locator("#comments .comment-body").first).to_have_text("Remark number 4.")
@@ -63,7 +64,8 @@ def test_a_guest_comments_without_javascript_and_a_moderator_approves_by_keyboar
     guest.goto(post.url_path)
     guest.fill("#comment-body", "When is low tide on Sunday?")
     guest.fill("#comment-name", "Gus Guest")
-    guest.click("#commentform button[type=submit]")
+    with guest.expect_navigation():
+        guest.click("#commentform button[type=submit]")
     # The form comes back with the field marked and the rest kept.
     expect(guest.locator("#comment-email-error")).to_have_text(
         "Enter your email address (it is never shown)."
@@ -72,7 +74,8 @@ def test_a_guest_comments_without_javascript_and_a_moderator_approves_by_keyboar
     assert guest.input_value("#comment-body") == "When is low tide on Sunday?"
     assert guest.input_value("#comment-name") == "Gus Guest"
     guest.fill("#comment-email", "gus@example.com")
-    guest.click("#commentform button[type=submit]")
+    with guest.expect_navigation():
+        guest.click("#commentform button[type=submit]")
     comment = db.session.scalars(sa.select(Comment)).one()
     assert guest.url.endswith(f"#comment-{comment.id}")
     expect(guest.locator(f"#comment-{comment.id} .comment-awaiting-moderation")).to_have_text(
@@ -151,6 +154,7 @@ def test_an_author_writes_previews_and_publishes_a_post(page, new_page):
     expect(reader.locator(".post-body strong")).to_have_text("warm")
     expect(reader.locator("main")).to_contain_text("Ada Author")
     reader.click("a[href='/tag/winter/']")
+    expect(reader.locator("h1")).to_have_text("Posts tagged “winter”")
     expect(reader.locator("main")).to_contain_text("Winter swimming")
 
 

@@ -76,7 +76,8 @@ def test_google_from_the_comment_box_then_replies_with_and_without_javascript(
     plain.click(f"#comment-{parent.id} .comment-reply-link")
     expect(plain.locator("#reply-title")).to_contain_text("Leave a Reply to Pat Parent")
     plain.fill("#comment-body", "And on Sundays in summer.")
-    plain.click("#commentform button[type=submit]")
+    with plain.expect_navigation():
+        plain.click("#commentform button[type=submit]")
     second = db.session.scalars(
         sa.select(Comment).filter_by(parent_id=parent.id).order_by(Comment.id.desc())
     ).first()

@@ -6,14 +6,8 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Role
-from tests.factories import PASSWORD, make_comment, make_post, make_user
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button:has-text("Log in")')
+from tests.browser.helpers import log_in
+from tests.factories import make_comment, make_post, make_user
 
 
 def statuses() -> dict[int, CommentStatus]:
@@ -80,8 +74,10 @@ def test_the_queue_works_without_javascript(page_nojs):
     page.check(f"#select-{ids[0]}")
     page.check(f"#select-{ids[1]}")
     page.select_option("#bulk-action", "approve")
-    page.click('#bulk-form button:has-text("Apply")')
+    with page.expect_navigation():
+        page.click('#bulk-form button:has-text("Apply")')
     assert "2 comments approved." in page.content()
-    page.click(f'#mod-comment-{ids[2]} form[data-action="spam"] button')
+    with page.expect_navigation():
+        page.click(f'#mod-comment-{ids[2]} form[data-action="spam"] button')
     assert "Pending (0)" in page.content()
     assert set(statuses().values()) == {CommentStatus.APPROVED, CommentStatus.SPAM}
