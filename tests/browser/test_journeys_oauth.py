@@ -46,7 +46,7 @@ def comment_box(page):
 def test_google_from_the_comment_box_then_replies_with_and_without_javascript(
     page, new_page, oauth, post
 ):
-    google_says(oauth, name="Greta Google")
+    google_says(oauth, name="Greta Google", picture=None)  # no picture to fetch from afar
     parent = parent_of(post)
     seen = watch(page)
     page.goto(post.url_path)
@@ -90,7 +90,7 @@ def test_google_from_the_comment_box_then_replies_with_and_without_javascript(
 def test_x_then_facebook_from_the_comment_box_with_log_out_and_change(page, oauth, post):
     x_says(oauth)
     facebook_says(oauth)
-    google_says(oauth, name="Greta Google")
+    google_says(oauth, name="Greta Google", picture=None)  # no picture to fetch from afar
     page.goto(post.url_path)
     expect(page.locator("#respond .comment-notes").first).to_have_text(
         "Fill in your details below or click an icon to log in:"
