@@ -39,10 +39,15 @@ from typing import Any
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
-from werkzeug.http import dump_cookie
-from werkzeug.wrappers import Request, Response
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
+from redis.exceptions import RedisError
+from werkzeug._internal import _wsgi_decoding_dance
+from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.wrappers import Response
 
 from .page_store import GENERATION_KEY, Entry, MemoryStore, RedisStore
+from .redisconn import RedisLink
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +113,21 @@ def crc_combine(crc1: int, crc2: int, shift2: int) -> int:
     return _multmodp(shift2, crc1) ^ crc2
 
 
+def shift_table(shift: int) -> list[list[int]]:
+    """``_multmodp(shift, crc)`` for each byte of ``crc`` in each of its four places:
+    the product is linear in ``crc``, so four lookups and three XORs give it."""
+    return [[_multmodp(shift, b << (8 * place)) for b in range(256)] for place in range(4)]
+
+
+def _shifted(table: list[list[int]], crc: int) -> int:
+    return (
+        table[0][crc & 0xFF]
+        ^ table[1][(crc >> 8) & 0xFF]
+        ^ table[2][(crc >> 16) & 0xFF]
+        ^ table[3][crc >> 24]
+    )
+
+
 # --- a page prepared for serving ---------------------------------------------------
 
 
@@ -118,7 +138,7 @@ class Piece:
     raw: bytes = b""
     deflated: bytes = b""
     crc: int = 0
-    shift: int = 0
+    shift: list[list[int]] | None = None  # moves a CRC past ``raw`` (see shift_table)
     spec: str | None = None
 
 
@@ -141,7 +161,8 @@ def _deflate(data: bytes) -> bytes:
 
 def _static(text: str) -> Piece:
     raw = text.encode()
-    return Piece(raw=raw, deflated=_deflate(raw), crc=zlib.crc32(raw), shift=crc_shift(len(raw)))
+    shift = shift_table(crc_shift(len(raw)))
+    return Piece(raw=raw, deflated=_deflate(raw), crc=zlib.crc32(raw), shift=shift)
 
 
 def prepare(entry: Any, generation: str, expires: float, placeholder_pattern) -> Prepared:
@@ -166,13 +187,19 @@ class FastPath:
         cfg = app.config
         self.cookie_name = cfg["SESSION_COOKIE_NAME"]
         self.csrf_field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        self.csrf_signer = URLSafeTimedSerializer(
+        self.csrf_signer = _Serializer(
             cfg.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token", signer=_Signer
         )
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
         interface = app.session_interface
-        self.session_serializer = interface.get_signing_serializer(app)
-        self.session_serializer.signer = _Signer
+        flask_serializer = interface.get_signing_serializer(app)
+        self.session_serializer = _Serializer(
+            flask_serializer.secret_keys,
+            salt=flask_serializer.salt,
+            serializer=flask_serializer.serializer,
+            signer=_Signer,
+            signer_kwargs=flask_serializer.signer_kwargs,
+        )
         self.cookie_options = {
             "domain": interface.get_cookie_domain(app),
             "path": interface.get_cookie_path(app),
@@ -186,6 +213,8 @@ class FastPath:
         self.lock = threading.Lock()
         # The stored page's placeholders: "<placeholder>[csrf]" or "<placeholder>[<spec>]".
         self.pattern = cache.fresh_pattern
+        if isinstance(cache.store, RedisStore):
+            self.generations = _GenerationReader(cache.store.redis)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
@@ -205,22 +234,25 @@ class FastPath:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD"):
             return None
-        request = Request(environ)
-        path = request.path
+        # The path and query as Flask's request sees them (werkzeug's decoding).
+        path = "/" + _wsgi_decoding_dance(environ.get("PATH_INFO") or "").lstrip("/")
         if not any(p.fullmatch(path) for p in self.cache.paths):
             return None
-        cookies = request.cookies
-        if any(name in cookies for name in self.cache.bypass_cookies):
-            return None
-        session = self._plain_session(cookies.get(self.cookie_name))
-        if session is None:
-            return None
-        raw = path + "?" + request.query_string.decode("latin-1")
-        key = "blog:cache:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+        session: dict | None = {}
+        if environ.get("HTTP_COOKIE"):
+            cookies = parse_cookie(environ)
+            if any(name in cookies for name in self.cache.bypass_cookies):
+                return None
+            session = self._plain_session(cookies.get(self.cookie_name))
+            if session is None:
+                return None
+        query = environ.get("QUERY_STRING", "").encode("latin-1").decode("latin-1")
+        key = "blog:cache:page:" + hashlib.sha256(f"{path}?{query}".encode()).hexdigest()[:40]
         page = self._page(key)
         if page is None:
             return None
-        return self._respond(page, session, request, head=method == "HEAD")
+        gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        return self._respond(page, session, gzip=gzip, head=method == "HEAD")
 
     def _plain_session(self, cookie: str | None) -> dict | None:
         """The session when it holds at most a CSRF token, else None (the normal path)."""
@@ -241,10 +273,9 @@ class FastPath:
         if isinstance(store, RedisStore):
             if store._bump_pending:
                 return None
-            generation = store.redis.call(lambda r: r.get(GENERATION_KEY), False)
-            if generation is False:
+            generation = self.generations.read()
+            if generation is None:
                 return None  # Redis away: the normal path serves uncached
-            generation = (generation or b"0").decode()
         elif isinstance(store, MemoryStore):
             generation = store._generation()
         else:
@@ -287,7 +318,7 @@ class FastPath:
 
     # --- answering -----------------------------------------------------------------
 
-    def _respond(self, page: Prepared, session: dict, request: Request, head: bool):
+    def _respond(self, page: Prepared, session: dict, *, gzip: bool, head: bool):
         raw_token = session.get(self.csrf_field)
         new_session = not raw_token
         if new_session:
@@ -298,7 +329,6 @@ class FastPath:
             with self.app.app_context():
                 for spec, (maker, args) in page.makers.items():
                     values[spec] = maker(*args).encode()
-        gzip = "gzip" in request.headers.get("Accept-Encoding", "")
         body = _gzip(page.pieces, values) if gzip else _plain(page.pieces, values)
         headers = [*page.headers, ("X-Cache", "hit")]
         headers += [("Vary", "Cookie, Accept-Encoding"), ("Content-Length", str(len(body)))]
@@ -314,12 +344,50 @@ class FastPath:
         return [("Set-Cookie", dump_cookie(self.cookie_name, value, **self.cookie_options))]
 
 
+class _GenerationReader:
+    """``GET`` of the cache generation on a connection of its own per thread, the
+    command packed once: the one Redis round trip of a hit, with little around it."""
+
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+        self.local = threading.local()
+
+    def read(self) -> str | None:
+        """The generation, or None when Redis does not answer (its breaker then trips)."""
+        if not self.link.up:
+            return None
+        local = self.local
+        conn = getattr(local, "conn", None)
+        try:
+            if conn is None:
+                conn = local.conn = self.link.client.connection_pool.make_connection()
+                local.packed = conn.pack_command("GET", GENERATION_KEY)
+            conn.send_packed_command(local.packed)
+            value = conn.read_response()
+        except (RedisError, OSError) as exc:
+            local.conn = None
+            if conn is not None:
+                conn.disconnect()
+            self.link.mark_down(exc)
+            return None
+        return (value or b"0").decode()
+
+
 def _maker(spec: str) -> tuple[Callable[..., str], list]:
     """The function (of this package) and arguments a fresh value's placeholder names."""
     module, qualname, args = json.loads(base64.urlsafe_b64decode(spec))
     if module != "blog" and not module.startswith("blog."):
         raise ValueError(f"not a maker of this package: {module}")
     return getattr(importlib.import_module(module), qualname), args
+
+
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe serializer without its try at compressing: the payloads
+    here (a random hex token, a session holding only it) never come out shorter, and
+    the try costs more than the rest of the signature. Its output loads as ever."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
 
 
 class _Signer(TimestampSigner):
@@ -360,7 +428,7 @@ def _gzip(pieces: list[Piece], values: dict[str, bytes]) -> bytes:
     for p in pieces:
         if p.spec is None:
             parts.append(p.deflated)
-            crc = crc_combine(crc, p.crc, p.shift)
+            crc = _shifted(p.shift, crc) ^ p.crc
             size += len(p.raw)
         else:
             raw = values[p.spec]

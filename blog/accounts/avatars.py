@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, url_for
@@ -26,8 +27,15 @@ def gravatar_enabled() -> bool:
 
 def avatar_hash(seed: str) -> str:
     """A keyed digest naming an identicon: stable per seed, meaningless outside this site."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"avatar:{seed}".encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH]
+    return _keyed_digest(current_app.config["SECRET_KEY"], seed)
+
+
+@lru_cache(maxsize=20_000)
+def _keyed_digest(key: str, seed: str) -> str:
+    # Pages and the API draw the same authors again and again: each digest once.
+    return hmac.new(key.encode(), f"avatar:{seed}".encode(), hashlib.sha256).hexdigest()[
+        :HASH_LENGTH
+    ]
 
 
 def identicon_url(seed: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import jsonify
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from ..comments.area import viewer
 from ..comments.guest import remember_comment
@@ -25,7 +27,9 @@ PER_PAGE = 100
 
 
 def _visible_post(slug: str) -> Post:
-    post = db.session.scalar(sa.select(Post).where(Post.slug == slug)) if plausible(slug) else None
+    # Tags load only if something asks for them (nothing here does).
+    query = sa.select(Post).where(Post.slug == slug).options(lazyload(Post.tags))
+    post = db.session.scalar(query) if plausible(slug) else None
     if post is None or not post.is_visible:
         raise ApiError(404, "There is no post with that slug.")
     return post
@@ -44,7 +48,6 @@ _LISTED = (
     Comment.author_email,
     Comment.author_website,
     Comment.body_html,
-    Comment.reasons,
     Comment.created_at,
     Comment.edited_at,
     User.avatar_url.label("user_avatar_url"),
@@ -59,17 +62,11 @@ class _Account:
     avatar_url: str | None
 
 
-class _Listed:
+def _listed(row: Any) -> SimpleNamespace:
     """A row shaped like a Comment for ``comment_to_json``."""
-
-    __slots__ = ("_row", "user")
-
-    def __init__(self, row: Any) -> None:
-        self._row = row
-        self.user = _Account(row.user_id, row.user_avatar_url) if row.user_id is not None else None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
+    listed = SimpleNamespace(**row._mapping)
+    listed.user = _Account(row.user_id, row.user_avatar_url) if row.user_id is not None else None
+    return listed
 
 
 @bp.get("/posts/<slug>/comments")
@@ -78,8 +75,10 @@ def list_comments(slug: str):
     post = _visible_post(slug)
     page = page_arg()
     user, guest_ids = viewer()
+    # Reasons are shown only to moderators and to a comment's own author.
+    columns = (*_LISTED, Comment.reasons) if user is not None or guest_ids else _LISTED
     rows = db.session.execute(
-        sa.select(*_LISTED)
+        sa.select(*columns)
         .outerjoin(User, User.id == Comment.user_id)
         .where(Comment.post_id == post.id, visible_to(user, guest_ids))
         .order_by(Comment.created_at, Comment.id)
@@ -89,7 +88,7 @@ def list_comments(slug: str):
     own = set(guest_ids)
     items = [
         comment_to_json(
-            _Listed(c),
+            _listed(c),
             viewer=user,
             include_reasons=c.status == CommentStatus.PENDING and c.id in own,
         )
