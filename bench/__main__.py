@@ -154,6 +154,18 @@ class Run:
             baseline="ceiling",
             what="the same without compression (no Accept-Encoding)",
         )
+        # The same with the cache in each process (no Redis: one host), to show what
+        # the one Redis round trip of a hit costs.
+        local = self.blog("blog-cached-local", url, cache=True, BLOG_REDIS_URL="")
+        with serving(local, probe=path) as s:
+            Client(s.url).get(path)
+            memory = self.load(s.url + path, headers={"Accept-Encoding": "gzip"})
+        self.figure(
+            key="page_cached_local",
+            load=memory,
+            baseline="ceiling",
+            what="the same from the in-process cache (no Redis, gzip)",
+        )
 
         with serving(Server("flask", "bench.baselines:flask_app", {}, log_dir=self.dir)) as s:
             flask = self.load(s.url + "/")

@@ -23,7 +23,8 @@ def visible_posts() -> sa.Select:
     return (
         sa.select(Post)
         .where(Post.visible_clause())
-        .options(joinedload(Post.author))
+        # The author's name is shown; their login identities only load if asked for.
+        .options(joinedload(Post.author).lazyload(User.identities))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
