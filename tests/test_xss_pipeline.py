@@ -141,7 +141,10 @@ class Scan(HTMLParser):
         if tag in ("form", "input", "button", "textarea"):
             return action is None or bool(
                 re.match(
-                    r"^/(comments/\d+(/(flag|delete|edit))?(\?cpage=\d+)?|logout|search)$", action
+                    # the comment forms, logout, search, and the area's flag form (the post)
+                    r"^/(comments/\d+(/(flag|delete|edit))?(\?cpage=\d+)?|logout|search"
+                    r"|\d{4}/\d{2}/\d{2}/[\w-]+/)$",
+                    action,
                 )
             )
         return False
