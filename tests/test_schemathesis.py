@@ -89,3 +89,22 @@ def test_the_api_keeps_to_its_document(app, client, login_as, world, method, pat
     if mode == GenerationMode.POSITIVE and path != "/api/login":  # (random passwords)
         # Valid calls by a moderator do succeed: CSRF and the session got through.
         assert any(200 <= status < 300 for status in statuses), statuses
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
+def test_a_visitor_gets_documented_answers_too(app, client, world, method, path):
+    """Not logged in (with a CSRF token): the 401s and 403s are in the document too."""
+    operation = schemathesis.openapi.from_wsgi("/api/openapi.json", app)[path][method]
+
+    @given(case=operation.as_strategy(), real=st.integers(0, 7))
+    @settings(max_examples=8, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def call(case, real):
+        aim_at_real_rows(case, world, real)
+        client.post("/api/logout")  # a generated /api/login may have logged in
+        response = case.call_and_validate(
+            session=client, headers={"X-CSRFToken": client.csrf_token()}, checks=CHECKS
+        )
+        assert CSRF_REFUSED not in response.text
+
+    call()

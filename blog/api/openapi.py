@@ -124,7 +124,11 @@ PATHS: dict[str, Any] = {
                     },
                 },
             ],
-            "responses": {"200": _json(_collection("Post"), "A page of posts"), **_errors(400)},
+            "responses": {
+                "200": _json(_collection("Post"), "A page of posts"),
+                # ?status= is for authors: 401 for visitors, 403 for readers.
+                **_errors(400, 401, 403),
+            },
         },
         "post": {
             "summary": "Write a post (authors and up)",
