@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from blog.models import Comment, CommentStatus, Identity, Post, Role, User, utcnow
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, Identity, Post, Role, Tag, User, utcnow
 from tests.browser.helpers import sign_in, watch
 from tests.factories import make_user
 from tests.test_comment_support import set_rules, submit
@@ -104,10 +105,6 @@ def config_overrides():
 # --- putting the payloads in, the ways a visitor, a provider and an author do -------
 
 
-def cut(text: str, length: int) -> str:
-    return text[:length]
-
-
 def make_payload_users() -> list[User]:
     """A user per payload, named as a provider's profile would name them."""
     users = []
@@ -116,22 +113,20 @@ def make_payload_users() -> list[User]:
         user = User(
             email=f"wall{n}@example.com",
             email_verified=True,
-            display_name=cut(payload, 100),
+            display_name=payload[:100],
             role=Role.AUTHOR,
         )
         user.identities.append(
             Identity(
                 provider=provider,
                 subject=f"wall-{n}",
-                display_name=cut(payload, 100),
-                username=cut(payload, 100) if provider == "twitter" else None,
+                display_name=payload[:100],
+                username=payload[:100] if provider == "twitter" else None,
                 email=user.email,
                 email_verified=True,
             )
         )
         users.append(user)
-    from blog.extensions import db
-
     db.session.add_all(users)
     db.session.commit()
     return users
@@ -142,10 +137,10 @@ def write_posts(client, login_as, users: list[User]) -> list[Post]:
     for n, (user, payload) in enumerate(zip(users, PAYLOADS, strict=True)):
         login_as(user)
         post = {
-            "title": cut(payload, 300),
+            "title": payload[:300],
             "body": f"xsswall {n}\n\n{payload}",
             "excerpt": payload,
-            "tags": [cut(payload, 100)],
+            "tags": [payload[:100]],
             "status": "published",
         }
         response = client.post("/api/posts", json=post)
@@ -159,14 +154,12 @@ def write_posts(client, login_as, users: list[User]) -> list[Post]:
             json={
                 "title": f"Chunk {start}",
                 "body": "\n\n".join(part),
-                "tags": list(dict.fromkeys(cut(p, 100) for p in part)),
+                "tags": list(dict.fromkeys(p[:100] for p in part)),
                 "status": "published",
             },
         )
         assert response.status_code == 201, response.get_json()
         chunks.append(response.get_json()["slug"])
-    from blog.extensions import db
-
     return [db.session.scalar(sa.select(Post).filter_by(slug=slug)) for slug in chunks]
 
 
@@ -250,7 +243,7 @@ def test_no_payload_runs_on_any_page(app, db, live_server, new_page, wall):
     reader.visit("/search?q=xsswall")
     for post in wall["chunks"]:
         reader.visit(post.url_path)
-    tags = db.session.execute(sa.text("SELECT slug FROM tags ORDER BY id")).scalars().all()
+    tags = db.session.scalars(sa.select(Tag.slug).order_by(Tag.id)).all()
     for slug in tags[:: max(1, len(tags) // 12)]:
         reader.visit(f"/tag/{quote(slug)}/")
     for payload in CLASSIC[:12]:
