@@ -56,6 +56,7 @@ class Run:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.seconds = args.seconds or (3.0 if args.quick else 15.0)
+        self.rounds = 3 if args.quick else 5  # slices per figure (see alternate)
         self.scale = args.scale or (100_000 if args.quick else 1_000_000)
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.dir = RESULTS / self.stamp
@@ -114,8 +115,28 @@ class Run:
 
     # --- the figures ------------------------------------------------------------
 
+    def alternate(self, loads: dict[str, tuple[str, dict]]) -> dict[str, wrk.Load]:
+        """Load each URL in turn, in short slices, round after round: a figure and its
+        baseline then see the same machine, however busy it is with other work."""
+        slices: dict[str, list[wrk.Load]] = {key: [] for key in loads}
+        for _ in range(self.rounds):
+            for key, (url, kw) in loads.items():
+                self.loadavg.append(os.getloadavg()[0])
+                part = wrk.run(url, self.seconds / self.rounds, **kw)
+                slices[key].append(part)
+                # Requests still queued when wrk stops are served after it: let the
+                # server finish them before the next slice, which they would slow.
+                time.sleep(min(5.0, 1.5 * part.latency_ms_p99 / 1000 + 0.05))
+        results = {key: wrk.combine(parts) for key, parts in slices.items()}
+        for key, result in results.items():
+            self.say(
+                f"  {key}: {result.rps:,.1f} requests/s, {result.errors} errors, "
+                f"{result.bytes_per_request / 1024:.1f} KB each ({loads[key][0]})"
+            )
+        return results
+
     def side_by_side(self) -> None:
-        """Each figure right after its baseline, so both see the same machine."""
+        """Each figure measured in turn with its baseline (see ``alternate``)."""
         self.say(f"post page: {THREAD_COMMENTS} approved threaded comments, PostgreSQL")
         shape = seed.Shape(
             posts=3,
@@ -126,80 +147,88 @@ class Run:
         )
         url, info = self.database("main", shape)
         path = info["big_path"]
+        gzip = {"headers": {"Accept-Encoding": "gzip"}}
 
-        with serving(Server("ceiling", "bench.baselines:ceiling", {}, log_dir=self.dir)) as s:
-            ceiling = self.load(s.url + "/")
-        self.figure(
-            key="ceiling",
-            what="a WSGI app returning a fixed 30 KB page (the ceiling)",
-            load=ceiling,
-        )
-        with serving(self.blog("blog-cached", url, cache=True), probe=path) as s:
-            status, headers, body = Client(s.url).get(path)
+        ceiling = Server("ceiling", "bench.baselines:ceiling", {}, log_dir=self.dir)
+        cached = self.blog("blog-cached", url, cache=True)
+        # The cache in each process (no Redis: one host), to show what the one Redis
+        # round trip of a hit costs.
+        local = self.blog("blog-cached-local", url, cache=True, BLOG_REDIS_URL="")
+        with serving(ceiling), serving(cached, probe=path), serving(local, probe=path):
+            status, headers, body = Client(cached.url).get(path)
             shown = body.count(b'class="comment-body"')
             if status != 200 or headers.get("X-Cache") != "hit" or shown != THREAD_COMMENTS:
                 raise RuntimeError(f"cached page: {status} {headers.get('X-Cache')} {shown}")
-            gzip = self.load(s.url + path, headers={"Accept-Encoding": "gzip"})
-            plain = self.load(s.url + path)
+            got = self.alternate(
+                {
+                    "ceiling": (ceiling.url + "/", {}),
+                    "page_cached": (cached.url + path, gzip),
+                    "page_cached_plain": (cached.url + path, {}),
+                    "page_cached_local": (local.url + path, gzip),
+                }
+            )
+        self.figure(
+            key="ceiling",
+            load=got["ceiling"],
+            what="a WSGI app returning a fixed 30 KB page (the ceiling)",
+        )
         self.figure(
             key="page_cached",
-            load=gzip,
+            load=got["page_cached"],
             baseline="ceiling",
             target=0.5,
             what="post page, 200 comments, from the page cache (gzip, as browsers ask)",
         )
         self.figure(
             key="page_cached_plain",
-            load=plain,
+            load=got["page_cached_plain"],
             baseline="ceiling",
             what="the same without compression (no Accept-Encoding)",
         )
-        # The same with the cache in each process (no Redis: one host), to show what
-        # the one Redis round trip of a hit costs.
-        local = self.blog("blog-cached-local", url, cache=True, BLOG_REDIS_URL="")
-        with serving(local, probe=path) as s:
-            Client(s.url).get(path)
-            memory = self.load(s.url + path, headers={"Accept-Encoding": "gzip"})
         self.figure(
             key="page_cached_local",
-            load=memory,
+            load=got["page_cached_local"],
             baseline="ceiling",
             what="the same from the in-process cache (no Redis, gzip)",
         )
 
-        with serving(Server("flask", "bench.baselines:flask_app", {}, log_dir=self.dir)) as s:
-            flask = self.load(s.url + "/")
-        self.figure(
-            key="flask", what="Flask + Jinja, 200 comments from memory (~60 KB)", load=flask
-        )
-        with serving(self.blog("blog-uncached", url, cache=False), probe=path) as s:
-            uncached = self.load(s.url + path)
-            api_path = f"/api/posts/{info['big_slug']}/comments"
-            items = json.loads(Client(s.url).get(api_path)[2])["items"]
+        flask = Server("flask", "bench.baselines:flask_app", {}, log_dir=self.dir)
+        uncached = self.blog("blog-uncached", url, cache=False)
+        isso_server.ensure_venv()
+        cfg = isso_server.prepare(self.dir / "isso", THREAD_COMMENTS)
+        isso = isso_server.server(cfg, self.dir)
+        isso_path = "/?uri=" + isso_server.URI
+        api_path = f"/api/posts/{info['big_slug']}/comments"
+        with serving(flask), serving(uncached, probe=path), serving(isso, probe=isso_path):
+            items = json.loads(Client(uncached.url).get(api_path)[2])["items"]
             if len(items) != min(THREAD_COMMENTS, API_PAGE):
                 raise RuntimeError(f"the API shows {len(items)} comments")
-            api = self.load(s.url + api_path)
+            got = self.alternate(
+                {
+                    "flask": (flask.url + "/", {}),
+                    "page_uncached": (uncached.url + path, {}),
+                    "isso": (isso.url + isso_path, {}),
+                    "api_comments": (uncached.url + api_path, {}),
+                }
+            )
+        self.figure(
+            key="flask", load=got["flask"], what="Flask + Jinja, 200 comments from memory (~60 KB)"
+        )
         self.figure(
             key="page_uncached",
-            load=uncached,
+            load=got["page_uncached"],
             baseline="flask",
             target=1.0,
             what="the post page, cache off (a cold render, PostgreSQL)",
         )
-
-        isso_server.ensure_venv()
-        cfg = isso_server.prepare(self.dir / "isso", THREAD_COMMENTS)
-        isso_path = "/?uri=" + isso_server.URI
-        with serving(isso_server.server(cfg, self.dir), probe=isso_path) as s:
-            isso = self.load(s.url + isso_path)
         self.figure(
             key="isso",
-            load=isso,
+            load=got["isso"],
             what=f"Isso {isso_server.version()}, GET /?uri= (200 comments, JSON)",
         )
         self.figure(
             key="api_comments",
-            load=api,
+            load=got["api_comments"],
             baseline="isso",
             target=30.0,
             what=f"GET /api/posts/<slug>/comments ({API_PAGE} of the 200 a page)",
@@ -244,21 +273,34 @@ class Run:
             "large",
             seed.Shape(posts=big_posts, comments=self.scale, big_thread=10_000, typical=100),
         )
-        rates: dict[str, dict[str, wrk.Load]] = {}
-        rss = 0.0
+        servers = {
+            "small": self.blog("blog-small", small_url, cache=False),
+            "large": self.blog("blog-large", big_url, cache=False),
+        }
+        infos = {"small": small, "large": big}
+        with (
+            serving(servers["small"], probe=small["post_path"]),
+            serving(servers["large"], probe=big["post_path"]),
+        ):
+            cookies = {
+                label: login(server.url, infos[label]["admin_email"], infos[label]["password"])
+                for label, server in servers.items()
+            }
+            rates: dict[str, dict[str, wrk.Load]] = {"small": {}, "large": {}}
+            for key in _scale_pages(big):
+                loads = {}
+                for label, server in servers.items():
+                    path = _scale_pages(infos[label])[key][1]
+                    headers = {"Cookie": cookies[label]} if key == "queue" else None
+                    loads[label] = (server.url + path, {"headers": headers})
+                got = self.alternate(loads)
+                for label in servers:
+                    rates[label][key] = got[label]
+                if key == "thread":
+                    rss = max(servers["large"].worker_rss_mb() or [0.0])
         plans = {}
         for label, url, info in (("small", small_url, small), ("large", big_url, big)):
             pages = _scale_pages(info)
-            rates[label] = {}
-            with serving(
-                self.blog(f"blog-{label}", url, cache=False), probe=info["post_path"]
-            ) as s:
-                cookie = login(s.url, info["admin_email"], info["password"])
-                for key, (_, path) in pages.items():
-                    headers = {"Cookie": cookie} if key == "queue" else None
-                    rates[label][key] = self.load(s.url + path, headers=headers)
-                    if key == "thread" and label == "large":
-                        rss = max(s.worker_rss_mb() or [0.0])
             plans[label] = explain.explain_pages(
                 _sqlalchemy_url(url), [p for k, (_, p) in pages.items() if k != "queue"]
             ) + explain.explain_pages(_sqlalchemy_url(url), [pages["queue"][1]], moderator=True)

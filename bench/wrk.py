@@ -123,3 +123,28 @@ def parse(url: str, out: str) -> Load:
         bytes_per_request=total_bytes / n if n else 0.0,
         counters=counters,
     )
+
+
+def combine(parts: list[Load]) -> Load:
+    """Several runs against one URL as one: requests over the time they took together."""
+    seconds = sum(p.seconds for p in parts)
+    requests = sum(p.requests for p in parts)
+    counters: dict[str, int] = {}
+    for p in parts:
+        for name, n in p.counters.items():
+            counters[name] = counters.get(name, 0) + n
+    weights = [p.requests or 1 for p in parts]
+    return Load(
+        url=parts[0].url,
+        seconds=seconds,
+        requests=requests,
+        rps=requests / seconds if seconds else 0.0,
+        latency_ms_avg=sum(p.latency_ms_avg * w for p, w in zip(parts, weights, strict=True))
+        / sum(weights),
+        latency_ms_p99=max(p.latency_ms_p99 for p in parts),
+        errors=sum(p.errors for p in parts),
+        bytes_per_request=sum(p.bytes_per_request * p.requests for p in parts) / requests
+        if requests
+        else 0.0,
+        counters=counters,
+    )
