@@ -20,7 +20,6 @@ def theme_path(name: str) -> str:
     return str(ROOT / name if in_checkout else PACKAGE / name)
 
 
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, commands. Nothing else."""
     test_config = dict(test_config or {})

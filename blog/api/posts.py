@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..auth import role_required
 from ..extensions import db
-from ..models import Post, PostStatus, Role
+from ..models import Post, PostStatus, Role, isoformat
 from ..posts import queries
 from ..posts.services import PostError, PostInput, can_edit, delete_post, parse_tags, save_post
 from . import bp
@@ -19,10 +19,6 @@ from .common import ApiError, collection, json_body, page_arg
 
 PER_PAGE = 20
 STATUS_FILTERS = {"all", *(s.value for s in PostStatus)}
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def post_json(post: Post) -> dict[str, Any]:
@@ -38,9 +34,9 @@ def post_json(post: Post) -> dict[str, Any]:
         "excerpt": post.excerpt,
         "excerpt_html": post.excerpt_html,
         "tags": [tag.name for tag in post.tags],
-        "published_at": iso(post.published_at),
-        "created_at": iso(post.created_at),
-        "updated_at": iso(post.updated_at),
+        "published_at": isoformat(post.published_at),
+        "created_at": isoformat(post.created_at),
+        "updated_at": isoformat(post.updated_at),
         "author": {"name": post.author.display_name if post.author else None},
         "comments_enabled": post.comments_enabled,
         "comment_count": post.comment_count,

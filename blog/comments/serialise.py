@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..accounts.avatars import avatar_url
-from ..models import Comment, CommentStatus, User
+from ..models import Comment, CommentStatus, User, isoformat
 from ..sanitise import safe_url
 
 DELETED_HTML = "<p>This comment was deleted.</p>"
@@ -24,8 +24,8 @@ def comment_to_json(
         "kind": comment.kind.value,
         "author": author_json(comment) if not deleted else _nobody(),
         "html": DELETED_HTML if deleted else comment.body_html,
-        "created_at": _iso(comment.created_at),
-        "edited_at": _iso(comment.edited_at),
+        "created_at": isoformat(comment.created_at),
+        "edited_at": isoformat(comment.edited_at),
         "url": f"/c/{comment.id}",
     }
     if include_reasons or _may_see_reasons(comment, viewer):
@@ -50,7 +50,3 @@ def _may_see_reasons(comment: Comment, viewer: User | None) -> bool:
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
     return viewer.is_moderator or (comment.user_id is not None and comment.user_id == viewer.id)
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None

@@ -1,6 +1,6 @@
 """The data model; import models from here."""
 
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, isoformat, utcnow
 from .comments import Ban, Comment, Flag, ModerationEvent, Subscription
 from .enums import (
     BanKind,
@@ -38,6 +38,7 @@ __all__ = [
     "Upload",
     "User",
     "UTCDateTime",
+    "isoformat",
     "post_tags",
     "utcnow",
 ]

@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 for JSON and exports; None stays None."""
+    return value.isoformat() if value else None
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike."""
 

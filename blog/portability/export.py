@@ -37,10 +37,12 @@ from ..models import (
     Subscription,
     Tag,
     User,
+    isoformat,
     utcnow,
 )
 from ..moderation.settings import get_settings
 from ..sanitise import clean_text
+from .personal import identity_json
 from .wxr import META_EXCERPT, META_SOURCE, META_STATUS
 
 JSON_FORMAT = "blog-export"
@@ -67,10 +69,6 @@ def _base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _posts() -> list[Post]:
     return list(db.session.scalars(sa.select(Post).order_by(Post.id)))
 
@@ -91,7 +89,7 @@ def site_data() -> dict[str, Any]:
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
-        "exported_at": _iso(utcnow()),
+        "exported_at": isoformat(utcnow()),
         "site": {"title": current_app.config["SITE_TITLE"], "base_url": _base_url()},
         "users": [user_json(u) for u in rows(sa.select(User).order_by(User.id))],
         "tags": [
@@ -118,7 +116,7 @@ def site_data() -> dict[str, Any]:
                 "email": s.email,
                 "user_id": s.user_id,
                 "confirmed": s.confirmed,
-                "created_at": _iso(s.created_at),
+                "created_at": isoformat(s.created_at),
             }
             for s in rows(sa.select(Subscription).order_by(Subscription.id))
         ],
@@ -139,21 +137,8 @@ def user_json(user: User) -> dict[str, Any]:
         "avatar_url": user.avatar_url,
         "role": user.role.value,
         "banned": user.banned,
-        "created_at": _iso(user.created_at),
-        "identities": [
-            {
-                "provider": i.provider,
-                "subject": i.subject,
-                "email": i.email,
-                "email_verified": i.email_verified,
-                "display_name": i.display_name,
-                "username": i.username,
-                "avatar_url": i.avatar_url,
-                "created_at": _iso(i.created_at),
-                "last_login_at": _iso(i.last_login_at),
-            }
-            for i in user.identities
-        ],
+        "created_at": isoformat(user.created_at),
+        "identities": [identity_json(i) for i in user.identities],
     }
 
 
@@ -168,9 +153,9 @@ def post_json(post: Post) -> dict[str, Any]:
         "status": post.status.value,
         "body": post.body,
         "excerpt": post.excerpt,
-        "published_at": _iso(post.published_at),
-        "created_at": _iso(post.created_at),
-        "updated_at": _iso(post.updated_at),
+        "published_at": isoformat(post.published_at),
+        "created_at": isoformat(post.created_at),
+        "updated_at": isoformat(post.updated_at),
         "comments_enabled": post.comments_enabled,
         "tags": [t.slug for t in post.tags],
         "import_key": post.import_key,
@@ -193,8 +178,8 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "ip": comment.ip,
         "user_agent": comment.user_agent,
         "notify": comment.notify,
-        "created_at": _iso(comment.created_at),
-        "edited_at": _iso(comment.edited_at),
+        "created_at": isoformat(comment.created_at),
+        "edited_at": isoformat(comment.edited_at),
         "import_key": comment.import_key,
     }
 
@@ -202,7 +187,7 @@ def comment_json(comment: Comment) -> dict[str, Any]:
 def event_json(event: ModerationEvent) -> dict[str, Any]:
     return {
         "id": event.id,
-        "at": _iso(event.at),
+        "at": isoformat(event.at),
         "actor_id": event.actor_id,
         "action": event.action,
         "comment_id": event.comment_id,

@@ -26,12 +26,14 @@ from ..models import (
     Comment,
     CommentStatus,
     Flag,
+    Identity,
     ModerationEvent,
     OutboxMail,
     Post,
     Role,
     Subscription,
     User,
+    isoformat,
     utcnow,
 )
 from ..moderation.services import change_status, reason
@@ -63,10 +65,6 @@ class Erasure:
             if self.placeholders:
                 done += f" ({self.placeholders} kept as placeholders for their replies)"
         return f"Account #{self.user_id} erased; {done}."
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _own(user: User) -> sa.ColumnElement[bool]:
@@ -107,6 +105,21 @@ def user_comments(user: User) -> list[Comment]:
     return list(db.session.scalars(sa.select(Comment).where(_own(user)).order_by(Comment.id)))
 
 
+def identity_json(identity: Identity) -> dict[str, Any]:
+    """A login identity as exports show it (it holds no secrets)."""
+    return {
+        "provider": identity.provider,
+        "subject": identity.subject,
+        "email": identity.email,
+        "email_verified": identity.email_verified,
+        "display_name": identity.display_name,
+        "username": identity.username,
+        "avatar_url": identity.avatar_url,
+        "created_at": isoformat(identity.created_at),
+        "last_login_at": isoformat(identity.last_login_at),
+    }
+
+
 def export_user_data(user: User) -> dict[str, Any]:
     """Everything the site holds about ``user``, as JSON-ready data."""
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -124,7 +137,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     return {
         "format": "blog-personal-data",
         "version": 1,
-        "exported_at": _iso(utcnow()),
+        "exported_at": isoformat(utcnow()),
         "site": base,
         "profile": {
             "id": user.id,
@@ -136,39 +149,27 @@ def export_user_data(user: User) -> dict[str, Any]:
             "role": user.role.value,
             "banned": user.banned,
             "has_password": bool(user.password_hash),
-            "created_at": _iso(user.created_at),
+            "created_at": isoformat(user.created_at),
         },
-        "identities": [
-            {
-                "provider": i.provider,
-                "subject": i.subject,
-                "email": i.email,
-                "email_verified": i.email_verified,
-                "display_name": i.display_name,
-                "username": i.username,
-                "avatar_url": i.avatar_url,
-                "created_at": _iso(i.created_at),
-                "last_login_at": _iso(i.last_login_at),
-            }
-            for i in user.identities
-        ],
+        "identities": [identity_json(i) for i in user.identities],
         "comments": [_comment(c, posts[c.post_id], base) for c in comments],
         "subscriptions": [
             {
                 "post": _post_ref(posts.get(s.post_id) or db.session.get(Post, s.post_id), base),
                 "email": s.email,
                 "confirmed": s.confirmed,
-                "created_at": _iso(s.created_at),
+                "created_at": isoformat(s.created_at),
             }
             for s in subscriptions
         ],
         "flags": [
-            {"comment_id": f.comment_id, "reason": f.reason, "created_at": _iso(f.created_at)}
+            {"comment_id": f.comment_id, "reason": f.reason, "created_at": isoformat(f.created_at)}
             for f in flags
         ],
         "posts": [_post_ref(p, base) for p in posts.values() if p.author_id == user.id],
         "moderation_decisions": [
-            {"at": _iso(e.at), "action": e.action, "comment_id": e.comment_id} for e in decisions
+            {"at": isoformat(e.at), "action": e.action, "comment_id": e.comment_id}
+            for e in decisions
         ],
     }
 
@@ -193,8 +194,8 @@ def _comment(comment: Comment, post: Post, base: str) -> dict[str, Any]:
         "body": comment.body,
         "html": comment.body_html,
         "notify": comment.notify,
-        "created_at": _iso(comment.created_at),
-        "edited_at": _iso(comment.edited_at),
+        "created_at": isoformat(comment.created_at),
+        "edited_at": isoformat(comment.edited_at),
     }
 
 
