@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import jsonify
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..comments.area import viewer
 from ..comments.guest import remember_comment
@@ -26,9 +26,11 @@ from .common import ApiError, collection, json_body, page_arg
 PER_PAGE = 100
 
 
-def _visible_post(slug: str) -> Post:
+def _visible_post(slug: str, *, with_author: bool = False) -> Post:
     # Tags load only if something asks for them (nothing here does).
     query = sa.select(Post).where(Post.slug == slug).options(lazyload(Post.tags))
+    if with_author:  # a new comment's mails go to the post's author
+        query = query.options(joinedload(Post.author).lazyload(User.identities))
     post = db.session.scalar(query) if plausible(slug) else None
     if post is None or not post.is_visible:
         raise ApiError(404, "There is no post with that slug.")
@@ -102,7 +104,7 @@ def list_comments(slug: str):
 @comment_rate_limits
 def create_comment(slug: str):
     """Comment (or reply) on a post: 201 with the comment, its status and reasons."""
-    post = _visible_post(slug)
+    post = _visible_post(slug, with_author=True)
     data = json_body()
     result = submit_comment(post, data, current_user, RequestInfo.from_request(via_form=False))
     if not result.ok:

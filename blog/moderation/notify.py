@@ -72,6 +72,8 @@ def moderators() -> list[User]:
                 User.email_verified.is_(True),
             )
             .order_by(User.id)
+            # A mail needs the address and the name, not the login identities.
+            .options(sa.orm.lazyload(User.identities))
         )
     )
 
