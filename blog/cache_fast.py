@@ -10,8 +10,8 @@ change the answer, so this WSGI layer answers such hits itself:
   the stored body already cut at its placeholders and encoded, and gzipped
   piece by piece for clients that accept gzip;
 - the visitor's own values (the CSRF token, the form stamp) are made and
-  slotted in; with gzip each is compressed on its own, so no secret ever
-  shares a compression window with text a visitor wrote (no BREACH);
+  slotted in; with gzip they go in uncompressed, so no secret ever shares a
+  compression window with text a visitor wrote (no BREACH; see gzip_pieces);
 - anything unusual (another cookie, a logged-in session, Redis away, a bump
   still pending, an error) goes down the normal path, which decides as before.
 
@@ -27,10 +27,8 @@ import importlib
 import json
 import logging
 import os
-import struct
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from werkzeug._internal import _wsgi_decoding_dance
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.wrappers import Response
 
+from .gzip_pieces import Piece, gzipped, plain, static_piece
 from .page_store import GENERATION_KEY, Entry, MemoryStore, RedisStore
 from .redisconn import RedisLink
 
@@ -55,9 +54,6 @@ _CSRF = "csrf"
 # Makers of fresh values that depend only on their arguments and the current second
 # (a signed time stamp), so one value serves every visitor within that second.
 _PER_SECOND = {"blog.comments.forms": "make_stamp"}
-# gzip member header: magic, deflate, no flags, no time, no extra flags, unknown OS.
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-_FINAL_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends the stream
 
 
 def init_app(app: Flask) -> None:
@@ -70,79 +66,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = FastPath(app, cache, app.wsgi_app)
 
 
-# --- CRC-32 of pieces joined, without reading the pieces again (as zlib's crc32_combine)
-
-
-_POLY = 0xEDB88320
-
-
-def _multmodp(a: int, b: int) -> int:
-    """a * b modulo the CRC-32 polynomial (bit-reflected)."""
-    m, p = 1 << 31, 0
-    while True:
-        if a & m:
-            p ^= b
-            if (a & (m - 1)) == 0:
-                break
-        m >>= 1
-        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
-    return p
-
-
-def _x2n_table() -> list[int]:
-    p, table = 1 << 30, []
-    for _ in range(32):
-        table.append(p)
-        p = _multmodp(p, p)
-    return table
-
-
-_X2N = _x2n_table()
-
-
-def crc_shift(length: int) -> int:
-    """The operator that moves a CRC past ``length`` bytes: x^(8 * length) mod P."""
-    p, k = 1 << 31, 3
-    while length:
-        if length & 1:
-            p = _multmodp(_X2N[k & 31], p)
-        length >>= 1
-        k += 1
-    return p
-
-
-def crc_combine(crc1: int, crc2: int, shift2: int) -> int:
-    """CRC-32 of A + B from crc(A), crc(B) and ``crc_shift(len(B))``."""
-    return _multmodp(shift2, crc1) ^ crc2
-
-
-def shift_table(shift: int) -> list[list[int]]:
-    """``_multmodp(shift, crc)`` for each byte of ``crc`` in each of its four places:
-    the product is linear in ``crc``, so four lookups and three XORs give it."""
-    return [[_multmodp(shift, b << (8 * place)) for b in range(256)] for place in range(4)]
-
-
-def _shifted(table: list[list[int]], crc: int) -> int:
-    return (
-        table[0][crc & 0xFF]
-        ^ table[1][(crc >> 8) & 0xFF]
-        ^ table[2][(crc >> 16) & 0xFF]
-        ^ table[3][crc >> 24]
-    )
-
-
 # --- a page prepared for serving ---------------------------------------------------
-
-
-@dataclass
-class Piece:
-    """A stored stretch of the page (``spec`` None) or a value made per visitor."""
-
-    raw: bytes = b""
-    deflated: bytes = b""
-    crc: int = 0
-    shift: list[list[int]] | None = None  # moves a CRC past ``raw`` (see shift_table)
-    spec: str | None = None
 
 
 @dataclass
@@ -156,26 +80,14 @@ class Prepared:
     makers: dict[str, tuple[Callable[..., str], list]]
 
 
-def _deflate(data: bytes) -> bytes:
-    """Raw deflate blocks ending on a byte boundary, not final: joinable with others."""
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
-    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
-
-
-def _static(text: str) -> Piece:
-    raw = text.encode()
-    shift = shift_table(crc_shift(len(raw)))
-    return Piece(raw=raw, deflated=_deflate(raw), crc=zlib.crc32(raw), shift=shift)
-
-
 def prepare(entry: Any, generation: str, expires: float, placeholder_pattern) -> Prepared:
     """Cut a stored page at its placeholders, encode and gzip each stretch once."""
     pieces, at = [], 0
     for match in placeholder_pattern.finditer(entry.body):
-        pieces.append(_static(entry.body[at : match.start()]))
+        pieces.append(static_piece(entry.body[at : match.start()]))
         pieces.append(Piece(spec=match[1]))
         at = match.end()
-    pieces.append(_static(entry.body[at:]))
+    pieces.append(static_piece(entry.body[at:]))
     status = Response(status=entry.status).status
     specs = {p.spec for p in pieces if p.spec is not None and p.spec != _CSRF}
     makers = {spec: _maker(spec) for spec in specs}
@@ -331,7 +243,7 @@ class FastPath:
         extra = self._session_cookie(raw_token) if new_session else []
         if page.makers:
             values.update(self._fresh_values(page))
-        body = _gzip(page.pieces, values) if gzip else _plain(page.pieces, values)
+        body = gzipped(page.pieces, values) if gzip else plain(page.pieces, values)
         headers = [*page.headers, ("X-Cache", "hit")]
         headers += [("Vary", "Cookie, Accept-Encoding"), ("Content-Length", str(len(body)))]
         if gzip:
@@ -421,38 +333,3 @@ class _Signer(TimestampSigner):
             found = super().derive_key(secret_key)
             self._keys[(secret, self.salt, self.key_derivation, self.digest_method)] = found
         return found
-
-
-def _plain(pieces: list[Piece], values: dict[str, bytes]) -> bytes:
-    return b"".join(p.raw if p.spec is None else values[p.spec] for p in pieces)
-
-
-def _stored_block(data: bytes) -> bytes:
-    """``data`` as deflate "stored" blocks (not final): no compression, no shared window.
-
-    Every piece before it ends on a byte boundary (a full flush), where a stored
-    block's header (three zero bits, padded to the byte) may start.
-    """
-    out = []
-    for at in range(0, len(data), 65535):
-        chunk = data[at : at + 65535]
-        out.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
-    return b"".join(out)
-
-
-def _gzip(pieces: list[Piece], values: dict[str, bytes]) -> bytes:
-    """One gzip member: stored pieces deflated once, this visitor's values as they are."""
-    parts, crc, size = [_GZIP_HEADER], 0, 0
-    for p in pieces:
-        if p.spec is None:
-            parts.append(p.deflated)
-            crc = _shifted(p.shift, crc) ^ p.crc
-            size += len(p.raw)
-        else:
-            raw = values[p.spec]
-            parts.append(_stored_block(raw))
-            crc = zlib.crc32(raw, crc)
-            size += len(raw)
-    parts.append(_FINAL_BLOCK)
-    parts.append(struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF))
-    return b"".join(parts)

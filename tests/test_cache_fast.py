@@ -14,8 +14,8 @@ import zlib
 import pytest
 
 from blog import create_app
-from blog.cache_fast import crc_combine, crc_shift
 from blog.comments.forms import stamp_age
+from blog.gzip_pieces import Piece, crc_combine, crc_shift, gzipped, plain, static_piece
 from blog.models import CommentStatus
 from blog.moderation.services import change_status
 from tests.factories import make_comment, make_post, make_user
@@ -38,6 +38,19 @@ def test_crc_of_joined_pieces_is_zlibs():
     first, second = b"page start " * 999, b"and its end" * 77
     combined = crc_combine(zlib.crc32(first), zlib.crc32(second), crc_shift(len(second)))
     assert combined == zlib.crc32(first + second)
+
+
+def test_pieces_deflated_apart_make_one_gzip_answer():
+    pieces = [
+        static_piece(""),
+        Piece(spec="token"),
+        static_piece("<p>" + "stored text " * 5000 + "</p>"),
+        Piece(spec="stamp"),
+        Piece(spec="token"),
+        static_piece("<footer>é</footer>"),
+    ]
+    values = {"token": b"T" * 70_000, "stamp": b""}  # past one stored block, and empty
+    assert gzip.decompress(gzipped(pieces, values)) == plain(pieces, values)
 
 
 def test_a_new_visitor_gets_the_cached_page_with_a_token_of_their_own(probe_app):  # noqa: F811
