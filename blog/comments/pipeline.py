@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, User, utcnow
@@ -155,8 +156,24 @@ def submit_comment(
     notify.comment_created(comment)
     if clean.notify and email and decision.status != CommentStatus.SPAM:
         subscriptions.subscribe(post, email, user)
-    db.session.commit()
+    _commit_keeping(comment)
     return Result(comment=comment, status=201, message=_message(comment.status))
+
+
+def _commit_keeping(comment: Comment) -> None:
+    """Commit, keeping the new comment's column values as written: the answer shows
+    them, and reading the row back would cost a query. Everything else expires."""
+    state = sa.inspect(comment)
+    written = {}
+    for attr in sa.inspect(Comment).column_attrs:
+        value = state.attrs[attr.key].loaded_value
+        if value is NO_VALUE and all(c.server_default is None for c in attr.columns):
+            value = None  # never set, no default anywhere: the row holds NULL
+        written[attr.key] = value
+    db.session.commit()
+    for key, value in written.items():
+        if value is not NO_VALUE:
+            set_committed_value(comment, key, value)
 
 
 def _message(status: CommentStatus) -> str:

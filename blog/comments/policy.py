@@ -100,11 +100,23 @@ def content_reasons(candidate: Candidate, settings: dict[str, Any]) -> list[Reas
 
 
 def ban_reasons(email: str | None, ip: str | None) -> list[Reason]:
-    """Reasons for a banned email address or IP address."""
+    """Reasons for a banned email address or IP address (one query for both)."""
+    wanted = []
+    if email:
+        keys = _email_keys(email)
+        wanted.append(sa.and_(Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_(keys)))
+    if ip:
+        # Ranges are written as networks ("203.0.113.0/24"); there are few of them.
+        wanted.append(
+            sa.and_(Ban.kind == BanKind.IP, sa.or_(Ban.value == ip, Ban.value.contains("/")))
+        )
+    if not wanted:
+        return []
+    found = db.session.execute(sa.select(Ban.kind, Ban.value).where(sa.or_(*wanted))).all()
     reasons: list[Reason] = []
-    if email and _email_banned(email):
+    if any(kind == BanKind.EMAIL for kind, _value in found):
         reasons.append(reason("banned_email", "The email address is banned."))
-    if ip and _ip_banned(ip):
+    if ip and _ip_in([value for kind, value in found if kind == BanKind.IP], ip):
         reasons.append(reason("banned_ip", f"The IP address {ip} is banned."))
     return reasons
 
@@ -178,34 +190,23 @@ def _matches(words: list[str], fields: dict[str, str]) -> list[tuple[str, str]]:
     return found
 
 
-def _email_banned(email: str) -> bool:
+def _email_keys(email: str) -> list[str]:
+    """The banned values that catch ``email``: the address and its ``@domain``."""
     email = email.strip().lower()
-    domain = "@" + email.rpartition("@")[2]
-    return (
-        db.session.scalar(
-            sa.select(Ban.id)
-            .where(Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_([email, domain]))
-            .limit(1)
-        )
-        is not None
-    )
+    return [email, "@" + email.rpartition("@")[2]]
 
 
-def _ip_banned(ip: str) -> bool:
-    exact = db.session.scalar(
-        sa.select(Ban.id).where(Ban.kind == BanKind.IP, Ban.value == ip).limit(1)
-    )
-    if exact is not None:
+def _ip_in(values: list[str], ip: str) -> bool:
+    """Whether ``ip`` is one of the banned ``values`` or inside a banned network."""
+    if ip in values:
         return True
-    # Ranges are written as networks ("203.0.113.0/24"); there are few of them.
-    networks = db.session.scalars(
-        sa.select(Ban.value).where(Ban.kind == BanKind.IP, Ban.value.contains("/"))
-    ).all()
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    for value in networks:
+    for value in values:
+        if "/" not in value:
+            continue
         try:
             if address in ipaddress.ip_network(value, strict=False):
                 return True
