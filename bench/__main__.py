@@ -57,6 +57,7 @@ class Run:
         self.args = args
         self.seconds = args.seconds or (3.0 if args.quick else 15.0)
         self.rounds = 3 if args.quick else 5  # slices per figure (see alternate)
+        self.drain_cap = 1.5 if args.quick else 5.0  # seconds, at most, between slices
         self.scale = args.scale or (100_000 if args.quick else 1_000_000)
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.dir = RESULTS / self.stamp
@@ -126,7 +127,7 @@ class Run:
                 slices[key].append(part)
                 # Requests still queued when wrk stops are served after it: let the
                 # server finish them before the next slice, which they would slow.
-                time.sleep(min(5.0, 1.5 * part.latency_ms_p99 / 1000 + 0.05))
+                time.sleep(min(self.drain_cap, 1.5 * part.latency_ms_p99 / 1000 + 0.05))
         results = {key: wrk.combine(parts) for key, parts in slices.items()}
         for key, result in results.items():
             self.say(

@@ -56,7 +56,9 @@ def run(
     script: str | None = None,
     env: dict[str, str] | None = None,
 ) -> Load:
-    """Load ``url`` for ``seconds`` and read wrk's summary (and the script's counters)."""
+    """Load ``url`` for ``seconds`` (whole seconds: wrk takes no fractions) and read
+    wrk's summary (and the script's counters)."""
+    seconds = max(1, round(seconds))
     cmd = [
         ensure_wrk(),
         "-t",
