@@ -42,7 +42,7 @@ from ..models import (
 )
 from ..moderation.settings import get_settings
 from ..sanitise import clean_text
-from .personal import identity_json
+from .personal import identity_json, profile_json
 from .wxr import META_EXCERPT, META_SOURCE, META_STATUS
 
 JSON_FORMAT = "blog-export"
@@ -128,18 +128,7 @@ def site_data() -> dict[str, Any]:
 
 def user_json(user: User) -> dict[str, Any]:
     """A user with their identities; never the password hash."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "display_name": user.display_name,
-        "website": user.website,
-        "avatar_url": user.avatar_url,
-        "role": user.role.value,
-        "banned": user.banned,
-        "created_at": isoformat(user.created_at),
-        "identities": [identity_json(i) for i in user.identities],
-    }
+    return {**profile_json(user), "identities": [identity_json(i) for i in user.identities]}
 
 
 def post_json(post: Post) -> dict[str, Any]:

@@ -105,6 +105,21 @@ def user_comments(user: User) -> list[Comment]:
     return list(db.session.scalars(sa.select(Comment).where(_own(user)).order_by(Comment.id)))
 
 
+def profile_json(user: User) -> dict[str, Any]:
+    """A user's own fields as exports show them; never the password hash."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "display_name": user.display_name,
+        "website": user.website,
+        "avatar_url": user.avatar_url,
+        "role": user.role.value,
+        "banned": user.banned,
+        "created_at": isoformat(user.created_at),
+    }
+
+
 def identity_json(identity: Identity) -> dict[str, Any]:
     """A login identity as exports show it (it holds no secrets)."""
     return {
@@ -139,18 +154,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         "version": 1,
         "exported_at": isoformat(utcnow()),
         "site": base,
-        "profile": {
-            "id": user.id,
-            "email": user.email,
-            "email_verified": user.email_verified,
-            "display_name": user.display_name,
-            "website": user.website,
-            "avatar_url": user.avatar_url,
-            "role": user.role.value,
-            "banned": user.banned,
-            "has_password": bool(user.password_hash),
-            "created_at": isoformat(user.created_at),
-        },
+        "profile": {**profile_json(user), "has_password": bool(user.password_hash)},
         "identities": [identity_json(i) for i in user.identities],
         "comments": [_comment(c, posts[c.post_id], base) for c in comments],
         "subscriptions": [
