@@ -11,10 +11,7 @@ from typing import Any
 from flask import current_app
 
 from . import bp
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from .openapi_schemas import SCHEMAS, ref
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -22,7 +19,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
+    return _json(ref("Error"), description)
 
 
 def _collection(item: str) -> dict[str, Any]:
@@ -30,7 +27,7 @@ def _collection(item: str) -> dict[str, Any]:
         "type": "object",
         "required": ["items", "next"],
         "properties": {
-            "items": {"type": "array", "items": _ref(item)},
+            "items": {"type": "array", "items": ref(item)},
             "next": {"type": ["string", "null"], "description": "URL of the next page"},
         },
     }
@@ -78,16 +75,16 @@ PATHS: dict[str, Any] = {
     "/api/csrf": {
         "get": {
             "summary": "The CSRF token for this session",
-            "responses": {"200": _json(_ref("CsrfToken"), "The token")},
+            "responses": {"200": _json(ref("CsrfToken"), "The token")},
         }
     },
     "/api/login": {
         "post": {
             "summary": "Log in with an email account",
             "parameters": [_CSRF],
-            "requestBody": _body(_ref("LoginInput")),
+            "requestBody": _body(ref("LoginInput")),
             "responses": {
-                "200": _json(_ref("Me"), "Logged in; the session cookie is set"),
+                "200": _json(ref("Me"), "Logged in; the session cookie is set"),
                 **_errors(*_WRITE, 401, 429),
             },
         }
@@ -105,7 +102,7 @@ PATHS: dict[str, Any] = {
     "/api/me": {
         "get": {
             "summary": "The current user",
-            "responses": {"200": _json(_ref("Me"), "The user"), **_errors(401)},
+            "responses": {"200": _json(ref("Me"), "The user"), **_errors(401)},
         }
     },
     "/api/posts": {
@@ -133,9 +130,9 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Write a post (authors and up)",
             "parameters": [_CSRF],
-            "requestBody": _body(_ref("PostInput")),
+            "requestBody": _body(ref("PostInput")),
             "responses": {
-                "201": _json(_ref("Post"), "The new post"),
+                "201": _json(ref("Post"), "The new post"),
                 **_errors(*_WRITE, 401, 403),
             },
         },
@@ -144,14 +141,14 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "One post",
             "parameters": [_SLUG],
-            "responses": {"200": _json(_ref("Post"), "The post"), **_errors(404)},
+            "responses": {"200": _json(ref("Post"), "The post"), **_errors(404)},
         },
         "patch": {
             "summary": "Change a post (its author, or an admin)",
             "parameters": [_SLUG, _CSRF],
-            "requestBody": _body(_ref("PostPatch")),
+            "requestBody": _body(ref("PostPatch")),
             "responses": {
-                "200": _json(_ref("Post"), "The changed post"),
+                "200": _json(ref("Post"), "The changed post"),
                 **_errors(*_WRITE, 401, 403, 404),
             },
         },
@@ -176,9 +173,9 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Comment on a post",
             "parameters": [_SLUG, _CSRF],
-            "requestBody": _body(_ref("CommentInput")),
+            "requestBody": _body(ref("CommentInput")),
             "responses": {
-                "201": _json(_ref("CommentCreated"), "Stored; approved, held or spam"),
+                "201": _json(ref("CommentCreated"), "Stored; approved, held or spam"),
                 **_errors(*_WRITE, 403, 404, 429),
             },
         },
@@ -208,9 +205,9 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Approve, reject, mark spam, restore or edit a comment (moderators)",
             "parameters": [_ID, _CSRF],
-            "requestBody": _body(_ref("ModerateInput")),
+            "requestBody": _body(ref("ModerateInput")),
             "responses": {
-                "200": _json(_ref("Comment"), "The comment after the action"),
+                "200": _json(ref("Comment"), "The comment after the action"),
                 **_errors(*_WRITE, 401, 403, 404),
             },
         }
@@ -219,9 +216,9 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "One action on many comments (moderators)",
             "parameters": [_CSRF],
-            "requestBody": _body(_ref("BulkInput")),
+            "requestBody": _body(ref("BulkInput")),
             "responses": {
-                "200": _json(_ref("BulkResult"), "What was changed"),
+                "200": _json(ref("BulkResult"), "What was changed"),
                 **_errors(*_WRITE, 401, 403),
             },
         }
@@ -230,16 +227,16 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The moderation rules (moderators)",
             "responses": {
-                "200": _json(_ref("ModerationSettings"), "The rules"),
+                "200": _json(ref("ModerationSettings"), "The rules"),
                 **_errors(401, 403),
             },
         },
         "put": {
             "summary": "Change the named rules; the rest stay (moderators)",
             "parameters": [_CSRF],
-            "requestBody": _body(_ref("ModerationSettingsInput")),
+            "requestBody": _body(ref("ModerationSettingsInput")),
             "responses": {
-                "200": _json(_ref("ModerationSettings"), "The rules after the change"),
+                "200": _json(ref("ModerationSettings"), "The rules after the change"),
                 **_errors(*_WRITE, 401, 403),
             },
         },
@@ -259,213 +256,6 @@ PATHS: dict[str, Any] = {
             "summary": "This document",
             "responses": {"200": _json({"type": "object"}, "The OpenAPI document")},
         }
-    },
-}
-
-_STATUS = {"type": "string", "enum": ["pending", "approved", "spam", "rejected", "deleted"]}
-_REASON = {
-    "type": "object",
-    "required": ["code", "text"],
-    "properties": {"code": {"type": "string"}, "text": {"type": "string"}},
-}
-_WORDS = {"type": "array", "items": {"type": "string"}}
-_SETTINGS_FIELDS = {
-    "policy": {"type": "string", "enum": ["all", "first_time", "none"]},
-    "max_links": {"type": "integer", "minimum": 0},
-    "hold_words": _WORDS,
-    "block_words": _WORDS,
-    "guests_allowed": {"type": "boolean"},
-    "close_after_days": {"type": "integer", "minimum": 0},
-    "thread_depth": {"type": "integer", "minimum": 1},
-    "comments_per_page": {"type": "integer", "minimum": 1},
-    "edit_window_minutes": {"type": "integer", "minimum": 0},
-    "flags_to_hold": {"type": "integer", "minimum": 1},
-    "newest_first": {"type": "boolean"},
-}
-_DATE = {"type": ["string", "null"], "format": "date-time"}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    },
-    "CsrfToken": {
-        "type": "object",
-        "required": ["csrf_token"],
-        "properties": {"csrf_token": {"type": "string"}},
-    },
-    "LoginInput": {
-        "type": "object",
-        "required": ["email", "password"],
-        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
-    },
-    "Me": {
-        "type": "object",
-        "required": ["id", "display_name", "email", "role", "avatar_url", "website", "providers"],
-        "properties": {
-            "id": {"type": "integer"},
-            "display_name": {"type": "string"},
-            "email": {"type": ["string", "null"]},
-            "role": {"type": "string", "enum": ["reader", "author", "moderator", "admin"]},
-            "avatar_url": {"type": ["string", "null"]},
-            "website": {"type": ["string", "null"]},
-            "providers": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    "Post": {
-        "type": "object",
-        "required": ["id", "slug", "title", "url", "status", "html", "tags", "published_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "url": {"type": "string"},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
-            "html": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "published_at": _DATE,
-            "body": {"type": "string", "description": "The Markdown source"},
-            "excerpt": {"type": "string"},
-            "excerpt_html": {"type": "string"},
-            "author": {
-                "type": "object",
-                "properties": {"name": {"type": ["string", "null"]}},
-            },
-            "comment_count": {"type": "integer"},
-            "comments_enabled": {"type": "boolean"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "PostInput": {
-        "type": "object",
-        "required": ["title", "body"],
-        "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
-            "published_at": _DATE,
-            "excerpt": {"type": "string"},
-            "slug": {"type": "string", "description": "Made from the title when left out"},
-            "comments_enabled": {"type": "boolean"},
-        },
-    },
-    "PostPatch": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
-            "published_at": _DATE,
-            "excerpt": {"type": "string"},
-            "slug": {"type": "string", "description": "Made from the title when left out"},
-            "comments_enabled": {"type": "boolean"},
-        },
-    },
-    "Author": {
-        "type": "object",
-        "required": ["name", "website", "avatar_url"],
-        "properties": {
-            "name": {"type": "string"},
-            "website": {"type": ["string", "null"]},
-            "avatar_url": {"type": ["string", "null"]},
-        },
-    },
-    "Comment": {
-        "type": "object",
-        "required": ["id", "post_id", "parent_id", "status", "author", "html", "created_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "post_id": {"type": "integer"},
-            "parent_id": {"type": ["integer", "null"]},
-            "status": _STATUS,
-            "author": _ref("Author"),
-            "html": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "reasons": {"type": "array", "items": _REASON},
-        },
-    },
-    "CommentInput": {
-        "type": "object",
-        "required": ["body"],
-        "properties": {
-            "body": {"type": "string"},
-            "parent_id": {"type": ["integer", "null"]},
-            "name": {"type": "string"},
-            "email": {"type": "string"},
-            "website": {"type": "string"},
-            "notify": {"type": "boolean"},
-        },
-    },
-    "CommentCreated": {
-        "type": "object",
-        "required": ["id", "status", "reasons"],
-        "properties": {
-            "id": {"type": "integer"},
-            "status": _STATUS,
-            "reasons": {"type": "array", "items": _REASON},
-        },
-    },
-    "ModerateInput": {
-        "type": "object",
-        "required": ["action"],
-        "properties": {
-            "action": {
-                "type": "string",
-                "enum": ["approve", "reject", "spam", "restore", "edit"],
-            },
-            "body": {"type": "string", "description": "The new text, for edit"},
-        },
-    },
-    "BulkInput": {
-        "type": "object",
-        "required": ["ids", "action"],
-        "properties": {
-            "ids": {"type": "array", "items": {"type": "integer"}},
-            "action": {"type": "string", "enum": ["approve", "reject", "spam", "restore"]},
-        },
-    },
-    "BulkResult": {
-        "type": "object",
-        "required": ["updated"],
-        "properties": {"updated": {"type": "integer"}},
-    },
-    "ModerationSettings": {
-        "type": "object",
-        "required": list(_SETTINGS_FIELDS)[:9],
-        "properties": _SETTINGS_FIELDS,
-    },
-    "ModerationSettingsInput": {"type": "object", "properties": _SETTINGS_FIELDS},
-    "LogEntry": {
-        "type": "object",
-        "required": ["id", "at", "actor", "action", "comment_id", "from_status", "to_status"],
-        "properties": {
-            "id": {"type": "integer"},
-            "at": {"type": "string", "format": "date-time"},
-            "actor": {
-                "oneOf": [
-                    {"type": "null"},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "display_name": {"type": "string"},
-                        },
-                    },
-                ]
-            },
-            "action": {"type": "string"},
-            "comment_id": {"type": ["integer", "null"]},
-            "from_status": {"oneOf": [{"type": "null"}, _STATUS]},
-            "to_status": {"oneOf": [{"type": "null"}, _STATUS]},
-            "reasons": {"type": "array", "items": _REASON},
-        },
     },
 }
 
