@@ -32,6 +32,17 @@ _SETTINGS_FIELDS = {
 }
 _DATE = {"type": ["string", "null"], "format": "date-time"}
 
+_POST_FIELDS = {
+    "title": {"type": "string"},
+    "body": {"type": "string"},
+    "tags": {"type": "array", "items": {"type": "string"}},
+    "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
+    "published_at": _DATE,
+    "excerpt": {"type": "string"},
+    "slug": {"type": "string", "description": "Made from the title when left out"},
+    "comments_enabled": {"type": "boolean"},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -89,33 +100,9 @@ SCHEMAS: dict[str, Any] = {
             "updated_at": {"type": "string", "format": "date-time"},
         },
     },
-    "PostInput": {
-        "type": "object",
-        "required": ["title", "body"],
-        "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
-            "published_at": _DATE,
-            "excerpt": {"type": "string"},
-            "slug": {"type": "string", "description": "Made from the title when left out"},
-            "comments_enabled": {"type": "boolean"},
-        },
-    },
-    "PostPatch": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "published"]},
-            "published_at": _DATE,
-            "excerpt": {"type": "string"},
-            "slug": {"type": "string", "description": "Made from the title when left out"},
-            "comments_enabled": {"type": "boolean"},
-        },
-    },
+    "PostInput": {"type": "object", "required": ["title", "body"], "properties": _POST_FIELDS},
+    # PATCH changes only the fields it names.
+    "PostPatch": {"type": "object", "properties": _POST_FIELDS},
     "Author": {
         "type": "object",
         "required": ["name", "website", "avatar_url"],
