@@ -76,7 +76,12 @@ def queue_select(queue: Queue) -> sa.Select:
     return (
         sa.select(Comment)
         .where(queue_filter(queue))
-        .options(selectinload(Comment.post), selectinload(Comment.user))
+        .options(
+            selectinload(Comment.post),
+            selectinload(Comment.user),
+            # each card names the comment it answers
+            selectinload(Comment.parent),
+        )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
 
