@@ -90,6 +90,9 @@ def register_hooks(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
     from . import cache_fast
+    from .comments import cards
+
+    cards.init_app(app)
 
     cache_fast.init_app(app)
 

@@ -2,21 +2,22 @@
 
 A page costs a fixed handful of queries whatever the number of comments:
 the settings, the count of threads, and the page's threads with the columns
-drawn and the authors' pictures (see ``loading``). Comments are built as
-plain objects and handed to the template as one flat list, so it draws them
-in a single loop.
+drawn and the authors' pictures (see ``loading``). Each comment's markup is
+its card (see ``cards``: drawn once, reused while nothing drawn changes), and
+the template gets them as one flat list, so it draws the page in one loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..accounts.avatars import avatar_url
 from ..accounts.providers import enabled_providers, login_method_title
@@ -25,7 +26,7 @@ from ..extensions import db
 from ..models import Comment, CommentStatus, Post, User
 from ..moderation.settings import get_settings
 from ..sanitise import safe_url
-from . import editing, forms, policy, threads
+from . import cards, editing, forms, policy, threads
 from .guest import guest_comment_ids
 from .loading import page_of_threads, shown_rows
 from .pipeline import as_user
@@ -35,24 +36,11 @@ FORM_STATE = "blog.comment_form"
 
 
 @dataclass(slots=True)
-class ShownComment:
-    """A comment as the page draws it."""
+class Placed:
+    """A comment's card where the page draws it: whether a list of its replies
+    opens after it, and how many reply lists close after it."""
 
-    id: int
-    parent_id: int | None
-    author_name: str
-    website: str | None
-    avatar: str
-    html: str
-    created_at: datetime
-    edited_at: datetime | None
-    level: int
-    held: bool = False
-    deleted: bool = False
-    by_post_author: bool = False
-    can_edit: bool = False
-    children: list[ShownComment] = field(default_factory=list)
-    # Where the page's flat list of comments opens and closes lists of replies.
+    card: Markup
     opens: bool = False
     closes: int = 0
 
@@ -87,27 +75,12 @@ def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
     user, guest_ids = viewer()
     page = page if isinstance(page, int) else 1
     lay, full = page_of_threads(post, user, guest_ids, settings, page)
-    own = set(guest_ids)
-    avatars = _Avatars()
-
-    def build(comment_id: int) -> ShownComment:
-        c = full[comment_id]
-        shown = _shown(c, avatars, lay.level[comment_id], post)
-        if (c.id in own or (user is not None and c.user_id == user.id)) and (
-            c.status in editing.EDITABLE
-        ):
-            shown.can_edit = editing.within_window(c, settings)
-        shown.children = [
-            build(child) for child in lay.children.get(comment_id, []) if child in full
-        ]
-        return shown
-
-    tops = [build(cid) for thread in lay.threads for cid in thread if cid in full]
+    form = _form(post, settings, user)
+    cards_of = _Cards(post, user, set(guest_ids), settings, lay.page, form["can_reply"])
     return {
         "post": post,
         "here": post.url_path,
-        "threads": tops,
-        "flat": flatten(tops),
+        "flat": place(lay, full, cards_of),
         "page": lay.page,
         "pages": lay.pages,
         "page_links": page_links(lay.page, lay.pages),
@@ -115,8 +88,32 @@ def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
         "count_text": count_text(post.comment_count),
         "newest_first": settings["newest_first"],
         "feed_url": post.url_path + "comments.atom",
-        "form": _form(post, settings, user),
+        "form": form,
     }
+
+
+def place(
+    lay: threads.Layout, rows: dict[int, Any], card: Callable[[Any, int], Markup]
+) -> list[Placed]:
+    """The page's comments in page order, each with its card and the reply lists
+    that open and close after it, so the template draws them in a single loop."""
+    placed: list[Placed] = []
+
+    def walk(comment_id: int) -> None:
+        item = Placed(card(rows[comment_id], lay.level[comment_id]))
+        placed.append(item)
+        replies = [r for r in lay.children.get(comment_id, ()) if r in rows]
+        if replies:
+            item.opens = True
+            for reply in replies:
+                walk(reply)
+            placed[-1].closes += 1  # the reply list this comment opened ends here
+
+    for thread in lay.threads:
+        for comment_id in thread:
+            if comment_id in rows:
+                walk(comment_id)
+    return placed
 
 
 def page_links(page: int, pages: int, around: int = 2) -> list[int | None]:
@@ -134,24 +131,6 @@ def count_text(count: int) -> str:
     if count == 0:
         return "No comments yet"
     return f"{count} comment" if count == 1 else f"{count} comments"
-
-
-def flatten(tops: list[ShownComment]) -> list[ShownComment]:
-    """The comments in page order, each saying whether a list of replies opens after
-    it and how many lists close after it, so the template draws them in one loop."""
-    flat: list[ShownComment] = []
-
-    def walk(comment: ShownComment) -> None:
-        flat.append(comment)
-        if comment.children:
-            comment.opens = True
-            for child in comment.children:
-                walk(child)
-            flat[-1].closes += 1  # the reply list this comment opened ends here
-
-    for top in tops:
-        walk(top)
-    return flat
 
 
 @dataclass(slots=True)
@@ -177,22 +156,51 @@ class _Avatars:
         return found
 
 
-def _shown(c: Any, avatars: _Avatars, level: int, post: Post) -> ShownComment:
-    deleted = c.status == CommentStatus.DELETED
-    return ShownComment(
-        id=c.id,
-        parent_id=c.parent_id,
-        author_name="" if deleted else c.author_name,
-        website=None if deleted else safe_url(c.author_website),
-        avatar=avatars(c),
-        html="" if deleted else c.body_html,
-        created_at=c.created_at,
-        edited_at=c.edited_at,
-        level=level,
-        held=c.status == CommentStatus.PENDING,
-        deleted=deleted,
-        by_post_author=c.user_id is not None and c.user_id == post.author_id,
-    )
+class _Cards:
+    """The card of each comment of one page, as this viewer sees it (see ``cards``)."""
+
+    def __init__(
+        self,
+        post: Post,
+        user: User | None,
+        own: set[int],
+        settings: dict[str, Any],
+        page: int,
+        can_reply: bool,
+    ) -> None:
+        self.post, self.user, self.own, self.settings = post, user, own, settings
+        self.page, self.can_reply = page, can_reply
+        self.avatars = _Avatars()
+        self.websites: dict[str | None, str | None] = {}  # authors come back, page after page
+
+    def __call__(self, c: Any, level: int) -> Markup:
+        deleted = c.status == CommentStatus.DELETED
+        website = self.websites.get(c.author_website, False)
+        if website is False:
+            website = self.websites[c.author_website] = safe_url(c.author_website)
+        return cards.draw(
+            cards.Card(
+                id=c.id,
+                level=level,
+                author_name="" if deleted else c.author_name,
+                website=None if deleted else website,
+                avatar=self.avatars(c),
+                html="" if deleted else c.body_html,
+                created_at=c.created_at,
+                edited_at=c.edited_at,
+                held=c.status == CommentStatus.PENDING,
+                deleted=deleted,
+                by_post_author=c.user_id is not None and c.user_id == self.post.author_id,
+                can_edit=self._can_edit(c),
+                here=self.post.url_path,
+                page=self.page,
+                can_reply=self.can_reply,
+            )
+        )
+
+    def _can_edit(self, c: Any) -> bool:
+        mine = c.id in self.own or (self.user is not None and c.user_id == self.user.id)
+        return mine and c.status in editing.EDITABLE and editing.within_window(c, self.settings)
 
 
 # --- the form ------------------------------------------------------------------
