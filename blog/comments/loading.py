@@ -15,7 +15,9 @@ read whole (slim rows of every shown comment) and paged in Python, as
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from functools import cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -32,8 +34,13 @@ def visible_to(
     user: User | None, guest_ids: list[int], table: Any = Comment
 ) -> sa.ColumnElement[bool]:
     """Comments this viewer sees: approved ones, placeholders, and their own held ones."""
-    own = [table.user_id == user.id] if user is not None else []
-    if guest_ids:
+    return _visible(table, user.id if user is not None else None, guest_ids or None)
+
+
+def _visible(table: Any, viewer_id: Any, guest_ids: Any) -> sa.ColumnElement[bool]:
+    """``visible_to`` for a user id and guest ids given as values or as parameters."""
+    own = [table.user_id == viewer_id] if viewer_id is not None else []
+    if guest_ids is not None:
         own.append(sa.and_(table.user_id.is_(None), table.id.in_(guest_ids)))
     visible = table.status.in_([CommentStatus.APPROVED, CommentStatus.DELETED])
     if own:
@@ -91,13 +98,12 @@ def page_of_threads(
     per_page = settings["comments_per_page"]
     newest_first = settings["newest_first"]
     depth = settings["thread_depth"]
-    top = sa.and_(
-        Comment.post_id == post.id, Comment.parent_id.is_(None), visible_to(user, guest_ids)
-    )
-    deleted = sa.case((Comment.status == CommentStatus.DELETED, 1))
-    total, deleted_tops = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(deleted)).where(top)
-    ).one()
+    statements = _page_statements(user is not None, bool(guest_ids), newest_first)
+    params: dict[str, Any] = {"post_id": post.id, "viewer_id": user.id if user else None}
+    if guest_ids:
+        params["guest_ids"] = guest_ids
+    connection = db.session.connection()
+    total, deleted_tops = connection.execute(statements.count, params).one()
     if deleted_tops:
         rows = shown_rows(post, user, guest_ids)
         lay = threads.layout(
@@ -107,13 +113,8 @@ def page_of_threads(
 
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    order = (Comment.created_at, Comment.id)
-    if newest_first:
-        order = (Comment.created_at.desc(), Comment.id.desc())
-    tops = (sa.select(Comment.id).where(top).order_by(*order).offset((page - 1) * per_page)).limit(
-        per_page
-    )
-    drawn = _subtree(post, tops, user, guest_ids)
+    params.update(offset=(page - 1) * per_page, limit=per_page)
+    drawn = connection.execute(statements.threads, params).all()
     lay = threads.layout(
         [(r.id, r.parent_id, r.status) for r in drawn],
         depth=depth,
@@ -125,8 +126,46 @@ def page_of_threads(
     return lay, {r.id: r for r in drawn}
 
 
-def _subtree(post: Post, tops: sa.Select, user: User | None, guest_ids: list[int]) -> list[Any]:
-    """The comments ``tops`` and every reply this viewer sees below them, oldest first.
+class _PageStatements(NamedTuple):
+    count: sa.Select  # (top-level comments shown, how many of them are deleted)
+    threads: sa.Select  # one page of top-level comments and every reply shown below them
+
+
+@cache
+def _page_statements(has_user: bool, has_guests: bool, newest_first: bool) -> _PageStatements:
+    """The two queries of a page of threads, built once for each kind of viewer.
+
+    Building a recursive query costs more than running it, so they are made
+    once, with the post, the viewer, the offset and the limit as parameters.
+    """
+    viewer_id = sa.bindparam("viewer_id") if has_user else None
+    guest_ids = sa.bindparam("guest_ids", expanding=True) if has_guests else None
+
+    def visible(table: Any) -> sa.ColumnElement[bool]:
+        return _visible(table, viewer_id, guest_ids)
+
+    top = sa.and_(
+        Comment.post_id == sa.bindparam("post_id"),
+        Comment.parent_id.is_(None),
+        visible(Comment),
+    )
+    deleted = sa.case((Comment.status == CommentStatus.DELETED, 1))
+    count = sa.select(sa.func.count(), sa.func.count(deleted)).where(top)
+    order = (Comment.created_at, Comment.id)
+    if newest_first:
+        order = (Comment.created_at.desc(), Comment.id.desc())
+    tops = (
+        sa.select(Comment.id)
+        .where(top)
+        .order_by(*order)
+        .offset(sa.bindparam("offset"))
+        .limit(sa.bindparam("limit"))
+    )
+    return _PageStatements(count, _subtree(tops, visible))
+
+
+def _subtree(tops: sa.Select, visible: Callable[[Any], sa.ColumnElement[bool]]) -> sa.Select:
+    """The comments ``tops`` and every reply the viewer sees below them, oldest first.
 
     A reply under a comment the viewer does not see is not reached, as in
     ``threads.layout``, which hides such orphans.
@@ -137,11 +176,10 @@ def _subtree(post: Post, tops: sa.Select, user: User | None, guest_ids: list[int
     tree = tree.union_all(
         sa.select(*(getattr(reply, name) for name in _DRAWN))
         .join(tree, reply.parent_id == tree.c.id)
-        .where(reply.post_id == post.id, visible_to(user, guest_ids, reply))
+        .where(reply.post_id == sa.bindparam("post_id"), visible(reply))
     )
-    query = (
+    return (
         sa.select(tree, User.avatar_url.label("user_avatar_url"))
         .outerjoin(User, User.id == tree.c.user_id)
         .order_by(tree.c.created_at, tree.c.id)
     )
-    return db.session.execute(query).all()
