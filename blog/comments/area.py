@@ -169,8 +169,9 @@ class _Cards:
         can_reply: bool,
     ) -> None:
         self.post, self.user, self.own, self.settings = post, user, own, settings
-        self.page, self.can_reply = page, can_reply
+        self.here, self.page, self.can_reply = post.url_path, page, can_reply
         self.avatars = _Avatars()
+        self.draw = cards.drawer()
         self.websites: dict[str | None, str | None] = {}  # authors come back, page after page
 
     def __call__(self, c: Any, level: int) -> Markup:
@@ -178,23 +179,23 @@ class _Cards:
         website = self.websites.get(c.author_website, False)
         if website is False:
             website = self.websites[c.author_website] = safe_url(c.author_website)
-        return cards.draw(
-            cards.Card(
-                id=c.id,
-                level=level,
-                author_name="" if deleted else c.author_name,
-                website=None if deleted else website,
-                avatar=self.avatars(c),
-                html="" if deleted else c.body_html,
-                created_at=c.created_at,
-                edited_at=c.edited_at,
-                held=c.status == CommentStatus.PENDING,
-                deleted=deleted,
-                by_post_author=c.user_id is not None and c.user_id == self.post.author_id,
-                can_edit=self._can_edit(c),
-                here=self.post.url_path,
-                page=self.page,
-                can_reply=self.can_reply,
+        return self.draw(
+            cards.Card(  # in field order: a page makes hundreds, keywords cost
+                c.id,
+                level,
+                "" if deleted else c.author_name,
+                None if deleted else website,
+                self.avatars(c),
+                "" if deleted else c.body_html,
+                c.created_at,
+                c.edited_at,
+                c.status == CommentStatus.PENDING,
+                deleted,
+                c.user_id is not None and c.user_id == self.post.author_id,
+                self._can_edit(c),
+                self.here,
+                self.page,
+                self.can_reply,
             )
         )
 

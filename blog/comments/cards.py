@@ -18,6 +18,7 @@ every comment drawn anew); templates reloaded while debugging bypass it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -56,9 +57,9 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = _Cards(app)
 
 
-def draw(card: Card) -> Markup:
-    """The markup of ``card``, from this process's cards when it was drawn before."""
-    return current_app.extensions[EXTENSION].draw(card)
+def drawer() -> Callable[[Card], Markup]:
+    """The app's ``draw(card)``: the markup of a card, reused when drawn before."""
+    return current_app.extensions[EXTENSION].draw
 
 
 class _Cards:

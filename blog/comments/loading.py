@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -60,22 +61,35 @@ def shown_rows(post: Post, user: User | None, guest_ids: list[int]) -> list[tupl
     return [tuple(row) for row in result]
 
 
-# What the page draws of a comment, and its author's account picture.
-_DRAWN = (
-    "id",
-    "parent_id",
-    "user_id",
-    "author_name",
-    "author_email",
-    "author_website",
-    "status",
-    "body_html",
-    "created_at",
-    "edited_at",
-)
+class Drawn(NamedTuple):
+    """What the page draws of a comment, and its author's account picture.
+
+    Rows are copied into these once: reading a field of a NamedTuple costs a
+    tenth of reading it from a SQLAlchemy Row, and a page reads each a few times.
+    """
+
+    id: int
+    parent_id: int | None
+    user_id: int | None
+    author_name: str
+    author_email: str | None
+    author_website: str | None
+    status: CommentStatus
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    user_avatar_url: str | None
 
 
-def load_drawn(post: Post, ids: list[int]) -> dict[int, Any]:
+_DRAWN = Drawn._fields[:-1]  # the comment's own columns
+
+
+def _by_id(rows: Any) -> dict[int, Drawn]:
+    make = Drawn._make
+    return {row[0]: make(row) for row in rows}
+
+
+def load_drawn(post: Post, ids: list[int]) -> dict[int, Drawn]:
     """Rows to draw for the comments ``ids`` of ``post``, by id."""
     if not ids:
         return {}
@@ -88,12 +102,12 @@ def load_drawn(post: Post, ids: list[int]) -> dict[int, Any]:
     if len(ids) <= _IN_LIST_LIMIT:
         query = query.where(Comment.id.in_(ids))
     wanted = set(ids)
-    return {c.id: c for c in db.session.execute(query) if c.id in wanted}
+    return _by_id(row for row in db.session.execute(query) if row[0] in wanted)
 
 
 def page_of_threads(
     post: Post, user: User | None, guest_ids: list[int], settings: dict[str, Any], page: int
-) -> tuple[threads.Layout, dict[int, Any]]:
+) -> tuple[threads.Layout, dict[int, Drawn]]:
     """The layout of comment page ``page`` (clamped) and the rows it draws, by id."""
     per_page = settings["comments_per_page"]
     newest_first = settings["newest_first"]
@@ -114,16 +128,16 @@ def page_of_threads(
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     params.update(offset=(page - 1) * per_page, limit=per_page)
-    drawn = connection.execute(statements.threads, params).all()
+    drawn = _by_id(connection.execute(statements.threads, params))
     lay = threads.layout(
-        [(r.id, r.parent_id, r.status) for r in drawn],
+        [(r.id, r.parent_id, r.status) for r in drawn.values()],
         depth=depth,
         per_page=per_page,
         page=1,  # the rows hold this page's threads only
         newest_first=newest_first,
     )
     lay.page, lay.pages, lay.thread_count = page, pages, total
-    return lay, {r.id: r for r in drawn}
+    return lay, drawn
 
 
 class _PageStatements(NamedTuple):
