@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -97,11 +97,12 @@ class Post(db.Model):
         return f"/{when:%Y/%m/%d}/{self.slug}/"
 
     @classmethod
-    def visible_clause(cls) -> sa.ColumnElement[bool]:
-        """SQL condition for posts that readers may see now."""
+    def visible_clause(cls, now: Any = None) -> sa.ColumnElement[bool]:
+        """SQL condition for posts that readers may see ``now`` (a value or a bound
+        parameter; the current time by default)."""
         return sa.and_(
             cls.status.in_([PostStatus.PUBLISHED, PostStatus.SCHEDULED]),
-            cls.published_at <= utcnow(),
+            cls.published_at <= (utcnow() if now is None else now),
         )
 
 

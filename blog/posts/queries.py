@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,11 +20,11 @@ _SEARCH_WORDS = 8
 _LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
-def visible_posts() -> sa.Select:
+def visible_posts(now: Any = None) -> sa.Select:
     """Posts readers may see now, newest first (scheduled ones once their time came)."""
     return (
         sa.select(Post)
-        .where(Post.visible_clause())
+        .where(Post.visible_clause(now))
         # The author's name is shown; their login identities only load if asked for.
         .options(joinedload(Post.author).lazyload(User.identities))
         .order_by(Post.published_at.desc(), Post.id.desc())
@@ -49,7 +51,13 @@ def plausible(text: str, limit: int = 500) -> bool:
 def visible_by_slug(slug: str) -> Post | None:
     if not plausible(slug):
         return None
-    return db.session.scalar(visible_posts().where(Post.slug == slug))
+    return db.session.scalar(_visible_by_slug(), {"slug": slug, "now": utcnow()})
+
+
+@cache
+def _visible_by_slug() -> sa.Select:
+    # Every post page asks this: the statement is built once, then only run.
+    return visible_posts(sa.bindparam("now")).where(Post.slug == sa.bindparam("slug"))
 
 
 def post_at(year: int, month: int, day: int, slug: str) -> tuple[Post | None, bool]:
