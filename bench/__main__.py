@@ -48,6 +48,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=seed.BASE_URL,
         help="PostgreSQL server (blog_bench_* databases are made there)",
     )
+    parser.add_argument(
+        "--redis",
+        default=REDIS_URL,
+        help="Redis database for the servers (emptied before and after: not a live one)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     return parser.parse_args(argv)
 
@@ -103,7 +108,7 @@ class Run:
             "BLOG_DATABASE_URL": url,
             "BLOG_SECRET_KEY": "bench-secret-key-not-for-production",
             "BLOG_INSTANCE_PATH": str(instance),
-            "BLOG_REDIS_URL": REDIS_URL,
+            "BLOG_REDIS_URL": self.args.redis,
             "BLOG_PAGE_CACHE": "true" if cache else "false",
             **extra,
         }
@@ -195,12 +200,19 @@ class Run:
 
         flask = Server("flask", "bench.baselines:flask_app", {}, log_dir=self.dir)
         uncached = self.blog("blog-uncached", url, cache=False)
+        # Every comment drawn by Jinja on every request: what a first view costs.
+        drawing = self.blog("blog-no-cards", url, cache=False, BLOG_COMMENT_CARD_CACHE="0")
         isso_server.ensure_venv()
         cfg = isso_server.prepare(self.dir / "isso", THREAD_COMMENTS)
         isso = isso_server.server(cfg, self.dir)
         isso_path = "/?uri=" + isso_server.URI
         api_path = f"/api/posts/{info['big_slug']}/comments"
-        with serving(flask), serving(uncached, probe=path), serving(isso, probe=isso_path):
+        with (
+            serving(flask),
+            serving(uncached, probe=path),
+            serving(drawing, probe=path),
+            serving(isso, probe=isso_path),
+        ):
             items = json.loads(Client(uncached.url).get(api_path)[2])["items"]
             if len(items) != min(THREAD_COMMENTS, API_PAGE):
                 raise RuntimeError(f"the API shows {len(items)} comments")
@@ -208,6 +220,7 @@ class Run:
                 {
                     "flask": (flask.url + "/", {}),
                     "page_uncached": (uncached.url + path, {}),
+                    "page_no_cards": (drawing.url + path, {}),
                     "isso": (isso.url + isso_path, {}),
                     "api_comments": (uncached.url + api_path, {}),
                 }
@@ -221,6 +234,12 @@ class Run:
             baseline="flask",
             target=1.0,
             what="the post page, cache off (a cold render, PostgreSQL)",
+        )
+        self.figure(
+            key="page_no_cards",
+            load=got["page_no_cards"],
+            baseline="flask",
+            what="the same with no comment cards kept (BLOG_COMMENT_CARD_CACHE=0)",
         )
         self.figure(
             key="isso",
@@ -362,7 +381,7 @@ class Run:
     def main(self) -> int:
         started = time.monotonic()
         wrk.ensure_wrk()
-        r = redis.Redis.from_url(REDIS_URL)
+        r = redis.Redis.from_url(self.args.redis)
         r.flushdb()
         try:
             self.side_by_side()
