@@ -100,3 +100,21 @@ def test_without_javascript_the_form_still_works(page_nojs, new_page, db, post):
     stranger = new_page(javascript=False)
     stranger.goto(post.url_path)
     assert stranger.locator(f"#comment-{comment.id}").count() == 0
+
+
+def test_a_guest_deletes_their_comment_with_its_delete_button(page_nojs, db, post):
+    page = page_nojs  # the button submits the discussion's one form: no script needed
+    set_rules(policy="none")
+    other = make_comment(post, body="Someone else's words.")
+    page.goto(post.url_path)
+    fill_guest(page, "Words I take back.")
+    with page.expect_navigation():
+        page.click("#commentform button[type=submit]")
+    mine = db.session.scalars(db.select(Comment).filter_by(body="Words I take back.")).one()
+    assert page.locator(f"#comment-{other.id} .comment-delete").count() == 0
+
+    with page.expect_navigation():
+        page.click(f"#comment-{mine.id} .comment-delete")
+    assert "Your comment was deleted." in page.inner_text("body")
+    assert page.locator(f"#comment-{mine.id}").count() == 0
+    assert page.locator(f"#comment-{other.id}").count() == 1
