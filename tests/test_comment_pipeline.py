@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from blog.comments.pipeline import RequestInfo, submit_comment
-from blog.models import Comment, CommentStatus, ModerationEvent, OutboxMail, Role, Subscription
+from blog.models import (
+    Ban,
+    BanKind,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    OutboxMail,
+    Role,
+    Subscription,
+    utcnow,
+)
 
-from .factories import make_post, make_user
-from .test_comment_support import submit
+from .factories import make_comment, make_post, make_user
+from .test_comment_support import codes, set_rules, submit
 
 
 @pytest.fixture
@@ -83,3 +95,54 @@ def test_user_details_come_from_the_account(post):
 def test_control_characters_are_dropped(post):
     result = submit(post, "Hi\x00 there\x07", name="A\x00nn")
     assert result.comment.body == "Hi there" and result.comment.author_name == "Ann"
+
+
+# --- the duplicate rule, and the bans, read with the settings in one query ---------
+
+
+def test_the_same_text_within_the_hour_is_refused_with_who_said_it(db, post):
+    assert submit(post, "Same words.").ok
+    mine = submit(post, "Same words.")
+    assert mine.status == 400 and mine.errors == {"body": "You already said that."}
+    theirs = submit(post, "Same words.", email="bo@example.com", name="Bo")
+    assert theirs.status == 400
+    assert theirs.message == "Someone already said exactly that here within the last hour."
+    user = make_user()
+    assert submit(post, "Account words.", user=user).ok
+    assert submit(post, "Account words.", user=user).message == "You already said that."
+    # The same guest address is someone else when an account wrote it.
+    guest = submit(post, "Account words.", email=user.email)
+    assert guest.message.startswith("Someone already said")
+
+
+def test_old_deleted_or_elsewhere_the_same_text_is_no_duplicate(db, post):
+    make_comment(post, "Said before.", author_email="ann@example.com",
+                 created_at=utcnow() - timedelta(minutes=61))  # fmt: skip
+    make_comment(post, "Said and gone.", author_email="ann@example.com",
+                 status=CommentStatus.DELETED)  # fmt: skip
+    make_comment(make_post(), "Said elsewhere.", author_email="ann@example.com")
+    for text in ("Said before.", "Said and gone.", "Said elsewhere."):
+        assert submit(post, text).ok, text
+
+
+def test_an_address_in_any_of_several_banned_networks_is_spam(db, post):
+    for value in ("203.0.113.0/24", "2001:db8::/32", "not a network/", "198.51.100.0/25"):
+        db.session.add(Ban(kind=BanKind.IP, value=value))
+    db.session.add(Ban(kind=BanKind.EMAIL, value="@spam.example"))
+    db.session.commit()
+    assert "banned_ip" in codes(submit(post, "One.", ip="198.51.100.77"))
+    assert "banned_ip" in codes(submit(post, "Two.", ip="2001:db8::1"))
+    assert "banned_ip" not in codes(submit(post, "Three.", ip="198.51.100.200"))
+    assert "banned_ip" not in codes(submit(post, "Four.", ip=None))
+    five = codes(submit(post, "Five.", email="x@spam.example", ip="192.0.2.1"))
+    assert five == ["banned_email", "first_time"]
+    result = submit(post, "Six.", email="x@spam.example", ip="203.0.113.9")
+    assert codes(result) == ["banned_email", "banned_ip", "first_time"]
+    assert result.comment.reasons[1]["text"] == "The IP address 203.0.113.9 is banned."
+
+
+def test_a_refusal_comes_before_the_field_errors(db, post):
+    set_rules(guests_allowed=False)
+    refused = submit(post, "", email="bad")
+    assert refused.status == 403 and refused.message == "Log in to leave a comment."
+    assert refused.errors == {} and refused.values["email"] == "bad"

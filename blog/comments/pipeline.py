@@ -8,6 +8,7 @@ applied around it by the views (Flask-Limiter).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..models import Comment, CommentStatus, Post, User, utcnow
 from ..moderation import notify
 from ..moderation.services import change_status
-from ..moderation.settings import get_settings
+from ..moderation.settings import settings_column, settings_from
 from ..sanitise import count_links, render_comment, safe_url, strip_tags
 from . import forms, policy, subscriptions
 
@@ -91,14 +92,16 @@ def submit_comment(
     post: Post, data: Mapping[str, Any], identity: Any, request_info: RequestInfo
 ) -> Result:
     """Check, render, moderate and store a comment on ``post``. Commits when stored."""
-    settings = get_settings()
     user = as_user(identity)
     values = _kept_values(data)
+    clean, errors = forms.read_input(data, guest=user is None)
+    name, email, website = _author(user, clean)
+    known = _look_up(post, None if "body" in errors else clean.body, user, email, request_info.ip)
+    settings = known.settings
     refused = refusal(post, user, settings)
     if refused:
         refused.values = values
         return refused
-    clean, errors = forms.read_input(data, guest=user is None)
     form_age = None
     if request_info.via_form:
         try:
@@ -115,8 +118,7 @@ def submit_comment(
     if clean.parent_id and parent is None:
         return Result(status=404, message="The comment you replied to is not on this post.",
                       values=values)  # fmt: skip
-    name, email, website = _author(user, clean)
-    duplicate = _duplicate_message(post, clean.body, user, email)
+    duplicate = known.duplicate_message
     if duplicate:
         return Result(status=400, message=duplicate, errors={"body": duplicate}, values=values)
 
@@ -135,7 +137,7 @@ def submit_comment(
         honeypot=bool(str(data.get(forms.HONEYPOT) or "").strip()) and request_info.via_form,
         is_reply=parent is not None,
     )
-    decision = policy.decide(candidate, settings)
+    decision = policy.decide(candidate, settings, known.record)
     comment = Comment(
         post=post,
         parent=parent,
@@ -209,23 +211,64 @@ def _author(user: User | None, clean: forms.CommentInput) -> tuple[str, str | No
     return user.display_name[:100], user.email, safe_url(user.website)
 
 
-def _duplicate_message(post: Post, body: str, user: User | None, email: str | None) -> str | None:
-    """The same text on the same post within the hour is refused."""
-    row = db.session.execute(
-        sa.select(Comment.user_id, Comment.author_email)
-        .where(
-            Comment.post_id == post.id,
-            Comment.body == body,
-            Comment.created_at >= utcnow() - DUPLICATE_WINDOW,
+@dataclass
+class _Known:
+    """What the database says about a submission, read in one query by ``_look_up``."""
+
+    settings: dict[str, Any]
+    duplicate_message: str | None
+    record: policy.Record
+
+
+def _look_up(
+    post: Post, body: str | None, user: User | None, email: str | None, ip: str | None
+) -> _Known:
+    """The moderation settings, any duplicate, and the commenter's record (bans, an
+    approved comment), in one round trip. ``body`` None (not valid) skips the duplicate."""
+    query = _look_up_query(body is not None, user is not None, bool(email), bool(ip))
+    params = {
+        "post_id": post.id,
+        "body": body,
+        "since": utcnow() - DUPLICATE_WINDOW,
+        "user_id": user.id if user is not None else None,
+        "email": email,
+        **policy.record_params(user, email, ip),
+    }
+    row = db.session.execute(query, params).one()
+    duplicate = None
+    if row.said_by_them:
+        duplicate = "You already said that."
+    elif row.repeated:
+        duplicate = "Someone already said exactly that here within the last hour."
+    return _Known(settings_from(row.settings), duplicate, policy.record_from(row, ip))
+
+
+@functools.cache
+def _look_up_query(body: bool, user: bool, email: bool, ip: bool) -> sa.Select[Any]:
+    """``_look_up``'s query for each kind of submission, built once (building a query
+    costs more than running this one)."""
+    repeated: sa.ColumnElement[Any] = sa.false()
+    said_by_them: sa.ColumnElement[Any] = sa.false()
+    if body:
+        # The same text on the same post within the hour. PostgreSQL finds the text
+        # by a hash index; the post's last hour grows with the discussion.
+        recent = sa.and_(
+            Comment.post_id == sa.bindparam("post_id"),
+            Comment.body == sa.bindparam("body"),
+            Comment.created_at >= sa.bindparam("since"),
             Comment.status != CommentStatus.DELETED,
         )
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    same = (user is not None and row.user_id == user.id) or (
-        user is None and row.user_id is None and row.author_email == email
+        repeated = sa.exists().where(recent)
+        if user:
+            said_by_them = sa.exists().where(recent, Comment.user_id == sa.bindparam("user_id"))
+        elif email:
+            theirs = sa.and_(
+                Comment.user_id.is_(None), Comment.author_email == sa.bindparam("email")
+            )
+            said_by_them = sa.exists().where(recent, theirs)
+    return sa.select(
+        settings_column().label("settings"),
+        repeated.label("repeated"),
+        said_by_them.label("said_by_them"),
+        *policy.record_columns(user=user, email=email, ip=ip),
     )
-    if same:
-        return "You already said that."
-    return "Someone already said exactly that here within the last hour."

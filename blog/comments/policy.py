@@ -7,6 +7,7 @@ over pending, pending over approved. Nothing here writes to the database.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -52,17 +53,34 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def decide(candidate: Candidate, settings: dict[str, Any] | None = None) -> Decision:
-    """Approved, pending or spam, with every reason that applies."""
+@dataclass
+class Record:
+    """What the database holds about a commenter that the policy looks at."""
+
+    banned_email: bool = False
+    banned_ip: bool = False
+    has_approved: bool = False
+
+
+def decide(
+    candidate: Candidate, settings: dict[str, Any] | None = None, record: Record | None = None
+) -> Decision:
+    """Approved, pending or spam, with every reason that applies.
+
+    ``record`` is the commenter's record when the caller read it with its own
+    query (see ``record_columns``); otherwise it is read here.
+    """
     settings = settings or get_settings()
     user = candidate.user
     if user is not None and user.is_moderator:
         return Decision(CommentStatus.APPROVED)  # moderators are trusted
+    if record is None:
+        record = read_record(user, candidate.email, candidate.ip)
     reasons = [
         *_form_reasons(candidate),
-        *ban_reasons(candidate.email, candidate.ip),
+        *ban_reasons(candidate.ip, record),
         *content_reasons(candidate, settings),
-        *_policy_reasons(candidate, settings),
+        *_policy_reasons(candidate, settings, record),
     ]
     if not any(r["code"] in SPAM_CODES for r in reasons):
         verdict = akismet.check(candidate)
@@ -99,26 +117,92 @@ def content_reasons(candidate: Candidate, settings: dict[str, Any]) -> list[Reas
     return reasons
 
 
-def ban_reasons(email: str | None, ip: str | None) -> list[Reason]:
-    """Reasons for a banned email address or IP address (one query for both)."""
-    wanted = []
-    if email:
-        keys = _email_keys(email)
-        wanted.append(sa.and_(Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_(keys)))
-    if ip:
-        # Ranges are written as networks ("203.0.113.0/24"); there are few of them.
-        wanted.append(
-            sa.and_(Ban.kind == BanKind.IP, sa.or_(Ban.value == ip, Ban.value.contains("/")))
-        )
-    if not wanted:
-        return []
-    found = db.session.execute(sa.select(Ban.kind, Ban.value).where(sa.or_(*wanted))).all()
+def ban_reasons(ip: str | None, record: Record) -> list[Reason]:
+    """Reasons for a banned email address or IP address."""
     reasons: list[Reason] = []
-    if any(kind == BanKind.EMAIL for kind, _value in found):
+    if record.banned_email:
         reasons.append(reason("banned_email", "The email address is banned."))
-    if ip and _ip_in([value for kind, value in found if kind == BanKind.IP], ip):
+    if record.banned_ip:
         reasons.append(reason("banned_ip", f"The IP address {ip} is banned."))
     return reasons
+
+
+def record_columns(*, user: bool, email: bool, ip: bool) -> list[sa.ColumnElement[Any]]:
+    """The columns that read a commenter's ``Record``, for a query of the caller's own
+    (one round trip for everything): for a user or a guest, with an email address and
+    an IP address or without. Their parameters come from ``record_params``; the row
+    goes to ``record_from``."""
+    email_banned: sa.ColumnElement[Any] = sa.false()
+    if email:
+        keys = sa.bindparam("record_email_keys", expanding=True)
+        email_banned = sa.exists().where(
+            Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_(keys)
+        )
+    ip_banned: sa.ColumnElement[Any] = sa.false()
+    networks: sa.ColumnElement[Any] = sa.null()
+    if ip:
+        ip_banned = sa.exists().where(
+            Ban.kind == BanKind.IP, Ban.value == sa.bindparam("record_ip")
+        )
+        # Ranges are written as networks ("203.0.113.0/24"); there are few of them.
+        # (A value with a line break is no network: leaving it out keeps the list whole.)
+        networks = (
+            sa.select(sa.func.aggregate_strings(Ban.value, "\n"))
+            .where(Ban.kind == BanKind.IP, Ban.value.contains("/"), ~Ban.value.contains("\n"))
+            .scalar_subquery()
+        )
+    # Whether this identity (a user, or a guest's email) has an approved comment.
+    has_approved: sa.ColumnElement[Any] = sa.false()
+    if user:
+        mine = Comment.user_id == sa.bindparam("record_user_id")
+        has_approved = sa.exists().where(Comment.status == CommentStatus.APPROVED, mine)
+    elif email:
+        mine = sa.and_(
+            Comment.user_id.is_(None), Comment.author_email == sa.bindparam("record_email")
+        )
+        has_approved = sa.exists().where(Comment.status == CommentStatus.APPROVED, mine)
+    return [
+        email_banned.label("record_banned_email"),
+        ip_banned.label("record_banned_ip"),
+        networks.label("record_ip_networks"),
+        has_approved.label("record_has_approved"),
+    ]
+
+
+def record_params(user: User | None, email: str | None, ip: str | None) -> dict[str, Any]:
+    """The parameters of ``record_columns`` for this commenter."""
+    params: dict[str, Any] = {}
+    if user is not None:
+        params["record_user_id"] = user.id
+    if email:
+        params["record_email_keys"] = _email_keys(email)
+        params["record_email"] = email
+    if ip:
+        params["record_ip"] = ip
+    return params
+
+
+def record_from(row: sa.Row[Any], ip: str | None) -> Record:
+    """The ``Record`` in a row that has the ``record_columns``."""
+    networks = (row.record_ip_networks or "").split("\n")
+    return Record(
+        banned_email=bool(row.record_banned_email),
+        banned_ip=bool(ip) and (bool(row.record_banned_ip) or _in_networks(ip, networks)),
+        has_approved=bool(row.record_has_approved),
+    )
+
+
+def read_record(user: User | None, email: str | None, ip: str | None) -> Record:
+    """A commenter's ``Record``, in one query."""
+    query = _record_query(user is not None, bool(email), bool(ip))
+    row = db.session.execute(query, record_params(user, email, ip)).one()
+    return record_from(row, ip)
+
+
+@functools.cache
+def _record_query(user: bool, email: bool, ip: bool) -> sa.Select[Any]:
+    # Built once for each kind of commenter: building a query costs more than running it.
+    return sa.select(*record_columns(user=user, email=email, ip=ip))
 
 
 def closed_reason(post: Post, settings: dict[str, Any] | None = None) -> str | None:
@@ -133,18 +217,6 @@ def closed_reason(post: Post, settings: dict[str, Any] | None = None) -> str | N
     return None
 
 
-def has_approved_comment(user: User | None, email: str | None) -> bool:
-    """Whether this identity (a user, or a guest's email) has an approved comment."""
-    query = sa.select(Comment.id).where(Comment.status == CommentStatus.APPROVED)
-    if user is not None:
-        query = query.where(Comment.user_id == user.id)
-    elif email:
-        query = query.where(Comment.user_id.is_(None), Comment.author_email == email)
-    else:
-        return False
-    return db.session.scalar(query.limit(1)) is not None
-
-
 def _form_reasons(candidate: Candidate) -> list[Reason]:
     reasons: list[Reason] = []
     if candidate.honeypot:
@@ -156,11 +228,11 @@ def _form_reasons(candidate: Candidate) -> list[Reason]:
     return reasons
 
 
-def _policy_reasons(candidate: Candidate, settings: dict[str, Any]) -> list[Reason]:
+def _policy_reasons(candidate: Candidate, settings: dict[str, Any], record: Record) -> list[Reason]:
     policy = settings["policy"]
     if policy == Policy.ALL:
         return [reason("hold_all", "Every comment is held for a moderator.")]
-    if policy == Policy.FIRST_TIME and not has_approved_comment(candidate.user, candidate.email):
+    if policy == Policy.FIRST_TIME and not record.has_approved:
         return [reason("first_time", "A first comment from this commenter.")]
     return []
 
@@ -196,15 +268,13 @@ def _email_keys(email: str) -> list[str]:
     return [email, "@" + email.rpartition("@")[2]]
 
 
-def _ip_in(values: list[str], ip: str) -> bool:
-    """Whether ``ip`` is one of the banned ``values`` or inside a banned network."""
-    if ip in values:
-        return True
+def _in_networks(ip: str, networks: list[str]) -> bool:
+    """Whether ``ip`` is inside one of the banned ``networks``."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    for value in values:
+    for value in networks:
         if "/" not in value:
             continue
         try:

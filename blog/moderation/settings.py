@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..extensions import db
 from ..models import SiteSetting
 
@@ -55,7 +57,18 @@ class SettingsError(ValueError):
 def get_settings() -> dict[str, Any]:
     """The current settings, every field present."""
     row = db.session.get(SiteSetting, KEY)
-    stored = row.value if row else {}
+    return settings_from(row.value if row else None)
+
+
+def settings_column() -> sa.ScalarSelect[Any]:
+    """The stored settings as a column, for a query that reads more than them
+    (``settings_from`` completes them)."""
+    return sa.select(SiteSetting.value).where(SiteSetting.key == KEY).scalar_subquery()
+
+
+def settings_from(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Stored settings (None when never saved) with every field present."""
+    stored = stored or {}
     return {**DEFAULTS, **{k: v for k, v in stored.items() if k in DEFAULTS}}
 
 
