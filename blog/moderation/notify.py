@@ -11,6 +11,7 @@ Nothing here commits; the mails go out with the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +29,9 @@ def comment_created(comment: Comment) -> None:
     """Queue the mails a new comment causes (held: moderators and author; approved: author)."""
     db.session.flush()  # links and permalinks need the comment's id
     if comment.status == CommentStatus.PENDING:
-        _notify_held(comment)
+        # A new comment has no moderator's decision yet (its own event records the
+        # policy, or a moderator's reply), so the links need not look one up.
+        _notify_held(comment, last_decision=0)
     elif comment.status == CommentStatus.APPROVED:
         _notify_approved(comment)
 
@@ -62,19 +65,23 @@ def _first_approval(comment: Comment) -> bool:
 
 def moderators() -> list[User]:
     """Moderators and admins who can receive mail."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.role.in_([Role.MODERATOR, Role.ADMIN]),
-                User.banned.is_(False),
-                User.email.is_not(None),
-                User.email_verified.is_(True),
-            )
-            .order_by(User.id)
-            # A mail needs the address and the name, not the login identities.
-            .options(sa.orm.lazyload(User.identities))
+    return list(db.session.scalars(_moderators_query()))
+
+
+@functools.cache
+def _moderators_query() -> sa.Select[tuple[User]]:
+    # Built once: every held comment asks, and building a query costs more than running it.
+    return (
+        sa.select(User)
+        .where(
+            User.role.in_([Role.MODERATOR, Role.ADMIN]),
+            User.banned.is_(False),
+            User.email.is_not(None),
+            User.email_verified.is_(True),
         )
+        .order_by(User.id)
+        # A mail needs the address and the name, not the login identities.
+        .options(sa.orm.lazyload(User.identities))
     )
 
 
@@ -96,12 +103,12 @@ def _post_author(comment: Comment) -> User | None:
 # --- the mails -------------------------------------------------------------------
 
 
-def _notify_held(comment: Comment) -> None:
+def _notify_held(comment: Comment, last_decision: int | None = None) -> None:
     recipients = moderators()
     author = _post_author(comment)
     if author is not None and all(u.id != author.id for u in recipients):
         recipients.append(author)
-    decision = links.last_decision_id(comment)
+    decision = links.last_decision_id(comment) if last_decision is None else last_decision
     for user in recipients:
         if _is_author(comment, user):
             continue
@@ -124,6 +131,8 @@ def _notify_held(comment: Comment) -> None:
 
 
 def _notify_approved(comment: Comment) -> None:
+    # Read before any mail is queued, so that the mails go out in one INSERT.
+    subscribers = _subscribers(comment)
     author = _post_author(comment)
     mailed: set[str] = set()
     if author is not None and not _is_author(comment, author):
@@ -135,7 +144,7 @@ def _notify_approved(comment: Comment) -> None:
             recipient=author,
         )
         mailed.add(author.email.lower())
-    for sub in _subscribers(comment):
+    for sub in subscribers:
         if sub.email.lower() in mailed:
             continue
         mailed.add(sub.email.lower())
@@ -143,17 +152,23 @@ def _notify_approved(comment: Comment) -> None:
 
 
 def _subscribers(comment: Comment) -> list[Subscription]:
-    subs = db.session.scalars(
-        sa.select(Subscription)
-        .where(Subscription.post_id == comment.post_id, Subscription.confirmed.is_(True))
-        .order_by(Subscription.id)
-    )
+    subs = db.session.scalars(_subscribers_query(), {"post_id": comment.post_id})
     own_email = (comment.author_email or "").lower()
     return [
         s
         for s in subs
         if not (comment.user_id and s.user_id == comment.user_id) and s.email.lower() != own_email
     ]
+
+
+@functools.cache
+def _subscribers_query() -> sa.Select[tuple[Subscription]]:
+    # Built once: every approved comment asks.
+    return (
+        sa.select(Subscription)
+        .where(Subscription.post_id == sa.bindparam("post_id"), Subscription.confirmed.is_(True))
+        .order_by(Subscription.id)
+    )
 
 
 def _send_to_subscriber(comment: Comment, sub: Subscription) -> None:

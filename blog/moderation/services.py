@@ -16,6 +16,7 @@ pending, so a moderator decides again.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,14 +109,11 @@ def change_status(
         comment.reasons = list(reasons)
     delta = _count_delta(from_status, to_status)
     if delta:
-        db.session.execute(
-            sa.update(Post)
-            .where(Post.id == (comment.post_id or comment.post.id))
-            # Keep updated_at: a comment is not an edit of the post (feeds and
-            # the sitemap read it).
-            .values(comment_count=Post.comment_count + delta, updated_at=Post.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+        post_id = comment.post_id or comment.post.id
+        # Nothing pending need be written first: a new comment then goes out with
+        # its event, in one flush.
+        with db.session.no_autoflush:
+            db.session.execute(_count_update(), {"post_id": post_id, "delta": delta})
     event = ModerationEvent(
         actor=actor,
         comment=comment,
@@ -129,6 +127,22 @@ def change_status(
     comment_changed.send(comment, from_status=from_status, to_status=to_status)
     notify.status_changed(comment, from_status)
     return event
+
+
+@functools.cache
+def _count_update() -> sa.Update:
+    # Built once (each approval runs it); the post and the change are parameters.
+    return (
+        sa.update(Post)
+        .where(Post.id == sa.bindparam("post_id"))
+        # Keep updated_at: a comment is not an edit of the post (feeds and the
+        # sitemap read it).
+        .values(
+            comment_count=Post.comment_count + sa.bindparam("delta"),
+            updated_at=Post.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _count_delta(before: CommentStatus | None, after: CommentStatus) -> int:
