@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "blog"
 JOB_TIMEOUT = 300
+#: the mark of a job queued by ``enqueue_once`` and not yet started
+WAITING_PREFIX = "blog:job-waiting:"
+WAITING_TTL = 60
 
 
 def init_app(app: Flask) -> None:
@@ -45,14 +48,42 @@ def init_app(app: Flask) -> None:
 
 def enqueue(func: Callable[..., Any], *args: Any) -> None:
     """Run ``func(*args)`` in the background. Call it after the data it needs is committed."""
+    _enqueue(func, args, once=False)
+
+
+def enqueue_once(func: Callable[[], Any]) -> None:
+    """Run ``func()`` in the background, unless a job for it is still waiting in the queue.
+
+    For a job that looks for its own work (the mail sender): the waiting job
+    starts after this call, so it finds whatever this caller committed. The
+    job clears its mark as it starts, before it looks; a call after that
+    queues a new job. A mark outlives a lost job by ``WAITING_TTL`` at most.
+    """
+    _enqueue(func, (), once=True)
+
+
+def _enqueue(func: Callable[..., Any], args: tuple[Any, ...], *, once: bool) -> None:
     queue = current_app.extensions.get("blog.queue")
     if queue is not None:
         redis = redisconn.link(current_app.config["REDIS_URL"])
         if redis.up:
             try:
-                queue.enqueue(
-                    run_job, func, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400
-                )
+                job: tuple[Any, ...] = (run_job, func, *args)
+                if once:
+                    mark = f"{WAITING_PREFIX}{func.__module__}.{func.__qualname__}"
+                    if not redis.client.set(mark, 1, nx=True, ex=WAITING_TTL):
+                        return  # the waiting job does this work too
+                    job = (_run_marked, mark, func)
+                # One round trip for the whole job (RQ's own enqueue takes two).
+                with redis.client.pipeline() as pipe:
+                    queue.enqueue(
+                        *job,
+                        job_timeout=JOB_TIMEOUT,
+                        result_ttl=0,
+                        failure_ttl=86400,
+                        pipeline=pipe,
+                    )
+                    pipe.execute()
                 return
             except (RedisError, OSError) as exc:
                 redis.mark_down(exc)
@@ -78,6 +109,14 @@ def run_job(func: Callable[..., Any], *args: Any) -> Any:
         rollback_session()
     finally:
         close_session()
+
+
+def _run_marked(mark: str, func: Callable[[], Any]) -> Any:
+    """A job queued by ``enqueue_once``: clear its mark, then run (in that order, so
+    that work committed after the mark is cleared queues a job of its own)."""
+    redis = redisconn.link(current_app.config["REDIS_URL"])
+    redis.call(lambda client: client.delete(mark), None)
+    return run_job(func)
 
 
 def _run_deferred_after_response(response: Response) -> Response:

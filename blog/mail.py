@@ -52,7 +52,8 @@ def _send_after_commit(session: Session) -> None:
     if session.info.pop("mail_queued", False):
         from . import jobs
 
-        jobs.enqueue(send_due_mail)
+        # One sender waiting in the queue is enough: it sends everything due when it runs.
+        jobs.enqueue_once(sweep_outbox)
 
 
 @sa.event.listens_for(Session, "after_rollback")
