@@ -38,16 +38,57 @@ def _keyed_digest(key: str, seed: str) -> str:
     ]
 
 
+_BLANK = "0" * HASH_LENGTH
+
+
+class _Site:
+    """What avatar URLs depend on (the settings, the key, where identicons live),
+    each read once and only when a rule needs it."""
+
+    __slots__ = ("_gravatar", "_identicon")
+
+    def __init__(self) -> None:
+        self._gravatar: bool | None = None
+        self._identicon: tuple[str, str] | None = None  # (key, URL pattern)
+
+    @property
+    def gravatar(self) -> bool:
+        if self._gravatar is None:
+            self._gravatar = gravatar_enabled()
+        return self._gravatar
+
+    def identicon_url(self, seed: str) -> str:
+        if self._identicon is None:
+            self._identicon = (current_app.config["SECRET_KEY"], _identicon_pattern())
+        key, pattern = self._identicon
+        return pattern.replace(_BLANK, _keyed_digest(key, seed))
+
+    def picture(self, user_id: int | None, stored: str | None, email: str | None, name: str) -> str:
+        """The picture for an account (its id and stored URL) or a guest (email, name)."""
+        if user_id is not None:
+            if stored and (self.gravatar or not is_gravatar(stored)):
+                return stored
+            return self.identicon_url(f"user:{user_id}")
+        if email and self.gravatar:
+            return gravatar_url(email)
+        if email:
+            return self.identicon_url(f"email:{email.strip().lower()}")
+        return self.identicon_url(f"name:{name.strip()}")
+
+
+def _identicon_pattern() -> str:
+    """An identicon's URL with ``_BLANK`` for its digest (hex: nothing to quote)."""
+    if not has_request_context():
+        return f"/avatar/{_BLANK}.svg"  # jobs and mail: no request to build a URL from
+    # A page may draw hundreds of avatars: build the URL once per request.
+    pattern = g.get("_identicon_url")
+    if pattern is None:
+        pattern = g._identicon_url = url_for("accounts.identicon", digest=_BLANK)
+    return pattern
+
+
 def identicon_url(seed: str) -> str:
-    digest = avatar_hash(seed)
-    if has_request_context():
-        # A page may draw hundreds of avatars: build the URL once per request, then
-        # only put each digest in (digests are hex, so nothing needs quoting).
-        pattern = g.get("_identicon_url")
-        if pattern is None:
-            pattern = g._identicon_url = url_for("accounts.identicon", digest="0" * HASH_LENGTH)
-        return pattern.replace("0" * HASH_LENGTH, digest)
-    return f"/avatar/{digest}.svg"  # jobs and mail: no request to build a URL from
+    return _Site().identicon_url(seed)
 
 
 def gravatar_url(email: str, size: int = 80) -> str:
@@ -62,19 +103,32 @@ def is_gravatar(url: str | None) -> bool:
 def avatar_url(user: User | None, email: str | None = None, name: str = "") -> str:
     """The picture to show for a user, or for a guest known by email and name."""
     if user is not None and getattr(user, "id", None) is not None:
-        stored = user.avatar_url
-        if stored and (gravatar_enabled() or not is_gravatar(stored)):
-            return stored
-        return identicon_url(f"user:{user.id}")
-    if email and gravatar_enabled():
-        return gravatar_url(email)
-    if email:
-        return identicon_url(f"email:{email.strip().lower()}")
-    return identicon_url(f"name:{name.strip()}")
+        return _Site().picture(user.id, user.avatar_url, None, name)
+    return _Site().picture(None, None, email, name)
 
 
 # The comment code may use either name.
 avatar_url_for = avatar_url
+
+
+class Avatars:
+    """Avatar URLs for many comments in one go (a page, an API list): the
+    settings are read once and each author's picture is made once, since a
+    discussion names the same people again and again."""
+
+    def __init__(self) -> None:
+        self._site = _Site()
+        self._made: dict[tuple, str] = {}
+
+    def __call__(
+        self, user_id: int | None, stored: str | None, email: str | None, name: str
+    ) -> str:
+        """``avatar_url`` for a comment's account (id, stored URL) or its guest author."""
+        key = (user_id, stored, email, name)
+        url = self._made.get(key)
+        if url is None:
+            url = self._made[key] = self._site.picture(user_id, stored, email, name)
+        return url
 
 
 def avatar_choices(user: User) -> list[tuple[str, str, str]]:
