@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from blog.api.comments import PER_PAGE
-from blog.models import Comment, CommentStatus, PostStatus
+from blog.comments.serialise import DELETED_HTML
+from blog.models import Comment, CommentStatus, PostStatus, Role, utcnow
 
 from .factories import make_comment, make_post, make_user
 from .test_comment_support import set_rules
@@ -68,6 +72,96 @@ def test_unknown_or_draft_post_is_404(client, app):
     draft = make_post(status=PostStatus.DRAFT)
     assert client.get(url(draft)).status_code == 404
     assert client.post(url(draft), json={"body": "x", **GUEST}).status_code == 404
+
+
+def test_a_bad_page_of_an_unknown_post_is_404_and_past_the_end_is_empty(client, post):
+    assert client.get("/api/posts/nope/comments?page=zero").status_code == 404
+    make_comment(post)
+    body = client.get(url(post) + "?page=2").get_json()
+    assert body == {"items": [], "next": None}
+
+
+def test_a_scheduled_post_lists_comments_once_its_time_has_come(client):
+    due = make_post(status=PostStatus.SCHEDULED, published_at=utcnow() - timedelta(minutes=1))
+    make_comment(due, body="Hi")
+    assert [c["html"] for c in client.get(url(due)).get_json()["items"]] == ["<p>Hi</p>"]
+    later = make_post(status=PostStatus.SCHEDULED, published_at=utcnow() + timedelta(hours=1))
+    make_comment(later)
+    assert client.get(url(later)).status_code == 404
+
+
+def test_a_deleted_comment_is_listed_as_a_placeholder(client, db, post):
+    gone = make_comment(post, body="Secret", author_website="https://a.example.com")
+    gone.status = CommentStatus.DELETED
+    db.session.commit()
+    (item,) = client.get(url(post)).get_json()["items"]
+    assert item["status"] == "deleted" and item["html"] == DELETED_HTML
+    assert item["author"]["name"] == "" and item["author"]["website"] is None
+    assert item["author"]["avatar_url"]
+
+
+def test_reasons_are_listed_for_moderators_and_the_comments_author(client, login_as, post):
+    author = make_user()
+    reasons = [{"code": "first_time", "message": "A first comment."}]
+    held = make_comment(post, user=author, status=CommentStatus.PENDING, reasons=reasons)
+    other = make_comment(post, body="Fine")
+
+    def listed(user=None):
+        if user is not None:
+            login_as(user)
+        return {c["id"]: c for c in client.get(url(post)).get_json()["items"]}
+
+    assert all("reasons" not in c for c in listed().values())
+    mine = listed(author)
+    assert mine[held.id]["reasons"] == reasons and "reasons" not in mine[other.id]
+    assert all("reasons" in c for c in listed(make_user(role=Role.MODERATOR)).values())
+    assert held.id not in listed(make_user())
+
+
+def count_queries(app, client, path: str) -> tuple[int, int]:
+    """(status, SQL statements run) for a GET of ``path``."""
+    engine = app.extensions["sqlalchemy"].engine
+    seen = []
+    here = threading.get_ident()  # the test client runs the app in this thread
+
+    def count(*_args, **_kwargs):
+        if threading.get_ident() == here:
+            seen.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        status = client.get(path).status_code
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return status, len(seen)
+
+
+def test_a_page_costs_one_query_whatever_the_number_of_comments(app, client, db, login_as):
+    small, large = make_post(), make_post()
+    make_comment(small)
+    rows = [
+        {
+            "post_id": large.id,
+            "author_name": f"Guest {n}",
+            "author_email": f"g{n}@example.com",
+            "body": "Bulk",
+            "body_html": "<p>Bulk</p>",
+            "status": CommentStatus.APPROVED,
+        }
+        for n in range(2 * PER_PAGE + 50)
+    ]
+    db.session.execute(sa.insert(Comment), rows)
+    db.session.commit()
+    # The post's check rides in the page's query; the guests' pictures need none.
+    assert count_queries(app, client, url(small)) == (200, 1)
+    for page in (1, 2, 3):
+        assert count_queries(app, client, f"{url(large)}?page={page}") == (200, 1)
+    # An empty page asks once more: no post at all, or only no comments there?
+    assert count_queries(app, client, f"{url(large)}?page=4") == (200, 2)
+    assert count_queries(app, client, "/api/posts/nope/comments") == (404, 2)
+    # A logged-in reader costs loading their account too, whatever the discussion.
+    login_as(make_user())
+    assert count_queries(app, client, url(small)) == count_queries(app, client, url(large))
 
 
 def test_guest_posts_and_sees_own_held_comment_with_reasons(app, client, db, post):

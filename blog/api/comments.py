@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import SimpleNamespace
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,14 +15,15 @@ from ..comments.guest import remember_comment
 from ..comments.limits import comment_rate_limits
 from ..comments.loading import visible_to
 from ..comments.pipeline import RequestInfo, submit_comment
-from ..comments.serialise import comment_to_json
+from ..comments.serialise import comment_to_json, comments_to_json, row_columns
 from ..extensions import db
-from ..models import Comment, CommentStatus, Post, User
+from ..models import Comment, Post, PostStatus, User, utcnow
 from ..posts.queries import plausible
 from . import bp
-from .common import ApiError, collection, json_body, page_arg
+from .common import ApiError, collection, json_body, json_response, page_arg
 
 PER_PAGE = 100
+NO_POST = "There is no post with that slug."
 
 
 def _visible_post(slug: str, *, with_author: bool = False) -> Post:
@@ -33,71 +33,97 @@ def _visible_post(slug: str, *, with_author: bool = False) -> Post:
         query = query.options(joinedload(Post.author).lazyload(User.identities))
     post = db.session.scalar(query) if plausible(slug) else None
     if post is None or not post.is_visible:
-        raise ApiError(404, "There is no post with that slug.")
+        raise ApiError(404, NO_POST)
     return post
 
 
-# What a listed comment needs, read as plain rows in one query with its author's
-# picture: no ORM objects, no second query for users.
-_LISTED = (
-    Comment.id,
-    Comment.post_id,
-    Comment.parent_id,
-    Comment.user_id,
-    Comment.status,
-    Comment.kind,
-    Comment.author_name,
-    Comment.author_email,
-    Comment.author_website,
-    Comment.body_html,
-    Comment.created_at,
-    Comment.edited_at,
-    User.avatar_url.label("user_avatar_url"),
-)
+# --- the list: one query for a page, whatever the size of the discussion ----------
+#
+# Statements are built once, with the post's slug, the time, the offset and the
+# limit as parameters: building and keying a statement costs more than running it.
 
 
-@dataclass(slots=True)
-class _Account:
-    """The fields of a comment's user that the JSON shape reads (its picture)."""
+@cache
+def _readable_post_id() -> sa.Select:
+    """The id of post ``:slug`` if readers may see it at ``:now`` (``Post.is_visible``)."""
+    return sa.select(Post.id).where(
+        Post.slug == sa.bindparam("slug"),
+        sa.or_(
+            Post.status == PostStatus.PUBLISHED,
+            sa.and_(Post.status == PostStatus.SCHEDULED, Post.published_at <= sa.bindparam("now")),
+        ),
+    )
 
-    id: int
-    avatar_url: str | None
+
+def _page_query(user: User | None, guest_ids: list[int]) -> sa.Select:
+    """One page of the comments this viewer sees, oldest first, with their authors' pictures."""
+    # The post as a subquery (not a join), so rows come in the order of the index
+    # on (post_id, created_at, id): no sort, and only the page's rows are read.
+    post_id = _readable_post_id().scalar_subquery()
+    # Reasons are shown only to moderators and to a comment's own author.
+    columns = row_columns(with_reasons=user is not None or bool(guest_ids))
+    return (
+        sa.select(*columns)
+        .outerjoin(User, User.id == Comment.user_id)
+        .where(Comment.post_id == post_id, visible_to(user, guest_ids))
+        .order_by(Comment.created_at, Comment.id)
+        .offset(sa.bindparam("offset"))
+        .limit(sa.bindparam("limit"))
+    )
 
 
-def _listed(row: Any) -> SimpleNamespace:
-    """A row shaped like a Comment for ``comment_to_json``."""
-    listed = SimpleNamespace(**row._mapping)
-    listed.user = _Account(row.user_id, row.user_avatar_url) if row.user_id is not None else None
-    return listed
+@cache
+def _anonymous_page_query() -> sa.Select:
+    """``_page_query`` for a visitor with no login and no comments: nearly every reader."""
+    return _page_query(None, [])
+
+
+def _page_rows(slug: str, page: int, user: User | None, guest_ids: list[int]) -> list[Any]:
+    """Page ``page`` of post ``slug``'s comments (and the next page's first, if any)."""
+    anonymous = user is None and not guest_ids
+    query = _anonymous_page_query() if anonymous else _page_query(user, guest_ids)
+    params = {"slug": slug, "now": utcnow(), "offset": (page - 1) * PER_PAGE, "limit": PER_PAGE + 1}
+    return _read(query, params)
+
+
+def _check_post(slug: str) -> None:
+    """404 unless ``slug`` names a post readers may see."""
+    if not _read(_readable_post_id(), {"slug": slug, "now": utcnow()}):
+        raise ApiError(404, NO_POST)
+
+
+def _read(query: sa.Select, params: dict[str, Any]) -> list[Any]:
+    """The rows of one read-only statement, on a connection of its own in autocommit.
+
+    One statement needs no transaction: without the session's BEGIN and ROLLBACK
+    around it the read is a single round trip, and psycopg keeps the statement
+    prepared from one request to the next (it forgets them all at a ROLLBACK).
+    Core rows, too: no ORM loading step for rows that are only read.
+    """
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(query, params).all()
 
 
 @bp.get("/posts/<slug>/comments")
 def list_comments(slug: str):
     """Approved comments, oldest first, plus the caller's own held ones (with reasons)."""
-    post = _visible_post(slug)
-    page = page_arg()
+    if not plausible(slug):
+        raise ApiError(404, NO_POST)
+    try:
+        page = page_arg()
+    except ApiError:
+        _check_post(slug)  # no such post is a 404, whatever the page
+        raise
     user, guest_ids = viewer()
-    # Reasons are shown only to moderators and to a comment's own author.
-    columns = (*_LISTED, Comment.reasons) if user is not None or guest_ids else _LISTED
-    rows = db.session.execute(
-        sa.select(*columns)
-        .outerjoin(User, User.id == Comment.user_id)
-        .where(Comment.post_id == post.id, visible_to(user, guest_ids))
-        .order_by(Comment.created_at, Comment.id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE + 1)
-    ).all()
-    own = set(guest_ids)
-    items = [
-        comment_to_json(
-            _listed(c),
-            viewer=user,
-            include_reasons=c.status == CommentStatus.PENDING and c.id in own,
-        )
-        for c in rows[:PER_PAGE]
-    ]
+    rows = _page_rows(slug, page, user, guest_ids)
+    if not rows:
+        _check_post(slug)  # an empty page, or no post at all
+    items = comments_to_json(rows[:PER_PAGE], viewer=user, own=set(guest_ids))
     more = len(rows) > PER_PAGE
-    return collection(items, page + 1 if more else None, "api.list_comments", slug=slug)
+    return json_response(
+        collection(items, page + 1 if more else None, "api.list_comments", slug=slug)
+    )
 
 
 @bp.post("/posts/<slug>/comments")

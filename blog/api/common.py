@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, request, url_for
+import orjson
+from flask import Response, abort, current_app, request, url_for
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
@@ -66,6 +67,17 @@ def collection(items: list[dict[str, Any]], next_page: int | None, endpoint: str
     """``{"items": [...], "next": URL or null}``, the shape of every list."""
     next_url = url_for(endpoint, page=next_page, **args) if next_page else None
     return {"items": items, "next": next_url}
+
+
+def json_response(data: Any) -> Response:
+    """``data`` as JSON, as Flask would send it, encoded by orjson.
+
+    For a big list (a page of comments) Flask's encoder costs a good part of
+    the request; orjson is many times faster. The keys stay sorted, as Flask
+    sorts them; text outside ASCII comes as UTF-8 rather than as \\u escapes.
+    """
+    body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 def not_found(what: str = "Not found.") -> None:
