@@ -270,7 +270,16 @@ def _mark_dirty(sender: Any, **_: Any) -> None:
     target.info[_DIRTY] = True
 
 
-comment_changed.connect(_mark_dirty, weak=False)
+def _comment_changed(sender: Any, from_status: Any = None, to_status: Any = None, **_: Any) -> None:
+    # Held, spam and rejected comments are on no cached page (their own authors'
+    # pages are never cached), so a new held comment, or spam thrown out, keeps
+    # every page: a wave of spam must not leave the cache cold.
+    if from_status in _ON_PAGES or to_status in _ON_PAGES:
+        _mark_dirty(sender)
+
+
+_ON_PAGES = (CommentStatus.APPROVED, CommentStatus.DELETED)  # a placeholder is shown
+comment_changed.connect(_comment_changed, weak=False)
 post_changed.connect(_mark_dirty, weak=False)
 
 

@@ -24,6 +24,7 @@ from blog.moderation.services import change_status
 from tests.conftest import CSRFClient, require
 from tests.factories import make_comment, make_post, make_user
 from tests.procs import RedisServer, free_port
+from tests.test_comment_support import set_rules, submit
 
 PROBE = """<!doctype html><html><head>
 <meta name="csrf-token" content="{{ csrf_token() }}"></head><body>
@@ -292,3 +293,19 @@ def test_readers_are_served_when_redis_is_down(base_config, request):
         answer = client.get("/probe/home")
         assert answer.status_code == 200
         assert "X-Cache" not in answer.headers
+
+
+def test_held_and_spam_comments_from_the_pipeline_keep_the_cache(reader):
+    post = make_post()
+    set_rules(policy="all")
+    reader.get("/probe/home")
+    held = submit(post, "Waiting for a moderator.").comment
+    assert held.status == CommentStatus.PENDING
+    change_status(held, CommentStatus.SPAM, actor=None, action="spam")
+    db.session.commit()
+    assert reader.get("/probe/home").headers["X-Cache"] == "hit"
+
+    other = submit(post, "Approved in the end.").comment
+    change_status(other, CommentStatus.APPROVED, actor=None, action="approve")
+    db.session.commit()
+    assert reader.get("/probe/home").headers["X-Cache"] == "miss"
