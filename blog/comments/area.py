@@ -19,7 +19,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..accounts.avatars import avatar_url
+from ..accounts.avatars import Avatars
 from ..accounts.providers import enabled_providers, login_method_title
 from ..cache import fresh
 from ..extensions import db
@@ -133,29 +133,6 @@ def count_text(count: int) -> str:
     return f"{count} comment" if count == 1 else f"{count} comments"
 
 
-@dataclass(slots=True)
-class _Account:
-    """The two fields of a user that ``avatar_url`` reads."""
-
-    id: int
-    avatar_url: str | None
-
-
-class _Avatars:
-    """Avatar URLs for one page: many comments share an author, so each is made once."""
-
-    def __init__(self) -> None:
-        self.made: dict[tuple, str] = {}
-
-    def __call__(self, c: Any) -> str:
-        key = (c.user_id, c.user_avatar_url, c.author_email, c.author_name)
-        found = self.made.get(key)
-        if found is None:
-            account = _Account(c.user_id, c.user_avatar_url) if c.user_id is not None else None
-            found = self.made[key] = avatar_url(account, c.author_email, c.author_name)
-        return found
-
-
 class _Cards:
     """The card of each comment of one page, as this viewer sees it (see ``cards``)."""
 
@@ -170,7 +147,7 @@ class _Cards:
     ) -> None:
         self.post, self.user, self.own, self.settings = post, user, own, settings
         self.here, self.page, self.can_reply = post.url_path, page, can_reply
-        self.avatars = _Avatars()
+        self.avatars = Avatars()
         self.draw = cards.drawer()
         self.websites: dict[str | None, str | None] = {}  # authors come back, page after page
 
@@ -185,7 +162,7 @@ class _Cards:
                 level,
                 "" if deleted else c.author_name,
                 None if deleted else website,
-                self.avatars(c),
+                self.avatars(c.user_id, c.user_avatar_url, c.author_email, c.author_name),
                 "" if deleted else c.body_html,
                 c.created_at,
                 c.edited_at,
