@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import unescape
 
 import sqlalchemy as sa
@@ -119,8 +120,13 @@ def page_url(page: int, **args) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **merged)
 
 
+@lru_cache(maxsize=256)
 def plain_text(html: str) -> str:
-    """Text for people, from sanitised HTML (entities turned back into characters)."""
+    """Text for people, from sanitised HTML (entities turned back into characters).
+
+    Remembered by the HTML itself: every view of a post page sums the post up for
+    its meta tags, and parsing the body each time cost more than the rest of
+    the page's template."""
     return unescape(strip_tags(html))
 
 
