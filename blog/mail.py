@@ -7,6 +7,7 @@ a failed send is retried with exponential backoff.
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import socket
@@ -14,6 +15,7 @@ import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -45,6 +47,24 @@ def queue_mail(
     db.session.add(mail)
     db.session.info["mail_queued"] = True
     return mail
+
+
+def queue_mails(mails: list[dict[str, Any]]) -> None:
+    """Add rendered mails (``to``, ``subject``, ``text``, ``html``, ``headers``) to the
+    outbox in one INSERT, in the current transaction; they are sent after commit.
+
+    For mail nobody needs as an object afterwards: no ORM bookkeeping per mail.
+    """
+    if not mails:
+        return
+    db.session.execute(_outbox_insert(), mails)
+    db.session.info["mail_queued"] = True
+
+
+@functools.cache
+def _outbox_insert() -> sa.Insert:
+    # Built once; the columns' defaults (pending, due now) apply as in ``queue_mail``.
+    return sa.insert(OutboxMail.__table__)
 
 
 @sa.event.listens_for(Session, "after_commit")

@@ -15,10 +15,10 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from ..extensions import db
-from ..mail import queue_mail
+from ..mail import queue_mails
 from ..models import Comment, CommentStatus, ModerationEvent, Role, Subscription, User
 from . import links
 
@@ -109,6 +109,11 @@ def _notify_held(comment: Comment, last_decision: int | None = None) -> None:
     if author is not None and all(u.id != author.id for u in recipients):
         recipients.append(author)
     decision = links.last_decision_id(comment) if last_decision is None else last_decision
+    subject = f'Please moderate a comment on "{_one_line(comment.post.title)}"'
+    # The same for every recipient: built once.
+    moderation_url = links.external_url("moderation.comment", comment_id=comment.id)
+    queue_url = links.external_url("moderation.queue")
+    mails = []
     for user in recipients:
         if _is_author(comment, user):
             continue
@@ -117,38 +122,38 @@ def _notify_held(comment: Comment, last_decision: int | None = None) -> None:
             action_links = {
                 a.value: links.action_url(comment, a, user, decision) for a in links.LINK_ACTIONS
             }
-        _send(
-            user.email,
-            f'Please moderate a comment on "{_one_line(comment.post.title)}"',
-            "held",
-            comment,
-            recipient=user,
-            show_private=user.is_moderator,
-            action_links=action_links,
-            moderation_url=links.external_url("moderation.comment", comment_id=comment.id),
-            queue_url=links.external_url("moderation.queue"),
+        mails.append(
+            _mail(
+                user.email,
+                subject,
+                "held",
+                comment,
+                recipient=user,
+                show_private=user.is_moderator,
+                action_links=action_links,
+                moderation_url=moderation_url,
+                queue_url=queue_url,
+            )
         )
+    queue_mails(mails)
 
 
 def _notify_approved(comment: Comment) -> None:
     # Read before any mail is queued, so that the mails go out in one INSERT.
     subscribers = _subscribers(comment)
     author = _post_author(comment)
+    subject = f'New comment on "{_one_line(comment.post.title)}"'
+    mails = []
     mailed: set[str] = set()
     if author is not None and not _is_author(comment, author):
-        _send(
-            author.email,
-            f'New comment on "{_one_line(comment.post.title)}"',
-            "new_comment",
-            comment,
-            recipient=author,
-        )
+        mails.append(_mail(author.email, subject, "new_comment", comment, recipient=author))
         mailed.add(author.email.lower())
     for sub in subscribers:
         if sub.email.lower() in mailed:
             continue
         mailed.add(sub.email.lower())
-        _send_to_subscriber(comment, sub)
+        mails.append(_subscriber_mail(comment, sub, subject))
+    queue_mails(mails)
 
 
 def _subscribers(comment: Comment) -> list[Subscription]:
@@ -171,7 +176,7 @@ def _subscribers_query() -> sa.Select[tuple[Subscription]]:
     )
 
 
-def _send_to_subscriber(comment: Comment, sub: Subscription) -> None:
+def _subscriber_mail(comment: Comment, sub: Subscription, subject: str) -> dict[str, Any]:
     from ..comments.subscriptions import unsubscribe_url
 
     url = unsubscribe_url(sub)
@@ -183,25 +188,22 @@ def _send_to_subscriber(comment: Comment, sub: Subscription) -> None:
         "List-Id": f"<post-{comment.post_id}.comments.{_host()}>",
         "Precedence": "list",
     }
-    _send(
-        sub.email,
-        f'New comment on "{_one_line(comment.post.title)}"',
-        "subscriber",
-        comment,
-        unsubscribe_url=url,
-        extra_headers=headers,
+    return _mail(
+        sub.email, subject, "subscriber", comment, unsubscribe_url=url, extra_headers=headers
     )
 
 
-def _send(
+def _mail(
     to: str,
     subject: str,
     template: str,
     comment: Comment,
     extra_headers: dict[str, str] | None = None,
     **context: Any,
-) -> None:
-    site = current_app.config["SITE_TITLE"]
+) -> dict[str, Any]:
+    """One mail about ``comment``, rendered, for ``queue_mails``."""
+    app = current_app
+    site = app.config["SITE_TITLE"]
     post_url = links.absolute(comment.post.url_path)
     context.update(
         comment=comment,
@@ -212,13 +214,15 @@ def _send(
         comment_url=f"{post_url}#comment-{comment.id}",
         reasons=comment.reasons or [],
     )
-    queue_mail(
-        to,
-        f"[{_one_line(site)}] {subject}",
-        render_template(f"mail/{template}.txt", **context),
-        render_template(f"mail/{template}.html", **context),
-        headers={**AUTO_HEADERS, **(extra_headers or {})},
-    )
+    # The mail templates read only this context: no context processors (they serve pages).
+    templates = app.jinja_env
+    return {
+        "to": to,
+        "subject": f"[{_one_line(site)}] {subject}",
+        "text": templates.get_template(f"mail/{template}.txt").render(context),
+        "html": templates.get_template(f"mail/{template}.html").render(context),
+        "headers": {**AUTO_HEADERS, **(extra_headers or {})},
+    }
 
 
 def _one_line(text: str) -> str:
