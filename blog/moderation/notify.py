@@ -12,7 +12,7 @@ Nothing here commits; the mails go out with the caller's transaction.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -63,16 +63,28 @@ def _first_approval(comment: Comment) -> bool:
 # --- who hears -------------------------------------------------------------------
 
 
-def moderators() -> list[User]:
+class Moderator(NamedTuple):
+    """What a mail to a moderator needs of them: read as a row, not loaded as a ``User``."""
+
+    id: int
+    email: str
+    session_version: int
+
+    @property
+    def is_moderator(self) -> bool:
+        return True  # moderators() asks only moderators and admins who are not banned
+
+
+def moderators() -> list[Moderator]:
     """Moderators and admins who can receive mail."""
-    return list(db.session.scalars(_moderators_query()))
+    return [Moderator(*row) for row in db.session.execute(_moderators_query())]
 
 
 @functools.cache
-def _moderators_query() -> sa.Select[tuple[User]]:
+def _moderators_query() -> sa.Select[tuple[int, str, int]]:
     # Built once: every held comment asks, and building a query costs more than running it.
     return (
-        sa.select(User)
+        sa.select(User.id, User.email, User.session_version)
         .where(
             User.role.in_([Role.MODERATOR, Role.ADMIN]),
             User.banned.is_(False),
@@ -80,12 +92,10 @@ def _moderators_query() -> sa.Select[tuple[User]]:
             User.email_verified.is_(True),
         )
         .order_by(User.id)
-        # A mail needs the address and the name, not the login identities.
-        .options(sa.orm.lazyload(User.identities))
     )
 
 
-def _is_author(comment: Comment, user: User) -> bool:
+def _is_author(comment: Comment, user: User | Moderator) -> bool:
     if comment.user_id is not None and comment.user_id == user.id:
         return True
     return bool(comment.author_email and user.email) and (
