@@ -134,7 +134,9 @@ def record_columns(*, user: bool, email: bool, ip: bool) -> list[sa.ColumnElemen
     goes to ``record_from``."""
     email_banned: sa.ColumnElement[Any] = sa.false()
     if email:
-        keys = sa.bindparam("record_email_keys", expanding=True)
+        # Always two keys (the address and its domain): plain parameters, not an
+        # expanding list, so the statement is the same text every time.
+        keys = [sa.bindparam("record_email_key"), sa.bindparam("record_email_domain")]
         email_banned = sa.exists().where(
             Ban.kind == BanKind.EMAIL, sa.func.lower(Ban.value).in_(keys)
         )
@@ -175,7 +177,7 @@ def record_params(user: User | None, email: str | None, ip: str | None) -> dict[
     if user is not None:
         params["record_user_id"] = user.id
     if email:
-        params["record_email_keys"] = _email_keys(email)
+        params["record_email_key"], params["record_email_domain"] = _email_keys(email)
         params["record_email"] = email
     if ip:
         params["record_ip"] = ip
