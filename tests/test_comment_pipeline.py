@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from blog.comments.pipeline import RequestInfo, submit_comment
+from blog.comments.pipeline import RequestInfo, _has_text, submit_comment
 from blog.models import (
     Ban,
     BanKind,
@@ -20,6 +20,7 @@ from blog.models import (
     Subscription,
     utcnow,
 )
+from blog.sanitise import render_comment, strip_tags
 
 from .factories import make_comment, make_post, make_user
 from .test_comment_support import codes, set_rules, submit
@@ -146,3 +147,14 @@ def test_a_refusal_comes_before_the_field_errors(db, post):
     refused = submit(post, "", email="bad")
     assert refused.status == 403 and refused.message == "Log in to leave a comment."
     assert refused.errors == {} and refused.values["email"] == "bad"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Plain words", "**", "<b></b>", "&nbsp;", "&#160;", "\u00a0", "<i> </i>", "&amp;", "&lt;",
+     "<!-- c -->", "<script>x</script>", "[](http://example.com)", "\u200b", "<span>&nbsp;</span>",
+     "&#x20;", "&emsp;&thinsp;", "\u3000", "<code> </code>", "&;", "<>", "***", "> &nbsp;"],
+)  # fmt: skip
+def test_text_after_formatting_is_found_as_strip_tags_finds_it(body):
+    html = render_comment(body)
+    assert _has_text(html) == bool(strip_tags(html))

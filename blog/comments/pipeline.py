@@ -9,6 +9,7 @@ applied around it by the views (Flask-Limiter).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -109,7 +110,7 @@ def submit_comment(
         except forms.FormStampError as exc:
             errors["form"] = str(exc)
     html = render_comment(clean.body) if "body" not in errors else ""
-    if "body" not in errors and not strip_tags(html):
+    if "body" not in errors and not _has_text(html):
         errors["body"] = "Write a comment (it was empty once formatting was removed)."
     if errors:
         return Result(status=400, message="Please correct the marked fields.", errors=errors,
@@ -176,6 +177,24 @@ def _commit_keeping(comment: Comment) -> None:
     for key, value in written.items():
         if value is not NO_VALUE:
             set_committed_value(comment, key, value)
+
+
+# Tags and character references in sanitised HTML (bleach writes both whole).
+_MARKUP = re.compile(r"<[^>]*>|&[^;\s]*;")
+_VISIBLE = re.compile(r"\S")
+
+
+def _has_text(html: str) -> bool:
+    """Whether rendered ``html`` has any text once formatting is removed (``strip_tags``).
+
+    A character outside every tag and reference that is not a space is text,
+    which ``strip_tags`` keeps: that answers nearly every comment without
+    parsing the HTML again. Otherwise (only spaces and references, such as
+    ``&nbsp;``, or nothing) ``strip_tags`` decides, as it always did.
+    """
+    if _VISIBLE.search(_MARKUP.sub("", html)):
+        return True
+    return bool(strip_tags(html))
 
 
 def _message(status: CommentStatus) -> str:
