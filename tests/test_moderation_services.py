@@ -274,3 +274,56 @@ def test_approving_a_comment_leaves_the_posts_updated_time(app):
     db.session.expire_all()
     assert db.session.get(Post, post.id).updated_at == before
     assert db.session.get(Post, post.id).comment_count == 1
+
+
+def test_new_comments_first_events_are_written_with_them_in_one_statement(app, mod):
+    post = make_post()
+    assert post.id and mod.id  # loaded now: no flush before the one counted
+    new = [
+        Comment(post=post, author_name=f"Guest {n}", body=f"Hello {n}", body_html=f"<p>{n}</p>")
+        for n in range(3)
+    ]
+    for n, comment in enumerate(new):
+        db.session.add(comment)
+        services.change_status(
+            comment,
+            CommentStatus.APPROVED if n else CommentStatus.PENDING,
+            actor=mod if n == 2 else None,
+            action="import",
+            reasons=[services.reason("imported", f"Number {n}")],
+            note=f"note {n}",
+        )
+    statements = []
+    engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[:3])
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        db.session.flush()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert sum(s[:3] == ["INSERT", "INTO", "moderation_events"] for s in statements) == 1
+    db.session.commit()
+    for n, comment in enumerate(new):
+        [event] = events_for(comment.id)
+        assert (event.action, event.from_status, event.note) == ("import", None, f"note {n}")
+        assert event.to_status == comment.status
+        assert event.reasons == [{"code": "imported", "text": f"Number {n}"}]
+        assert event.actor_id == (mod.id if n == 2 else None)
+        assert event.at is not None
+    assert count_of(post.id) == 2
+
+
+def test_a_new_comment_rolled_back_leaves_no_event_waiting(app):
+    post = make_post()
+    comment = Comment(post=post, author_name="Guest", body="Gone", body_html="<p>Gone</p>")
+    db.session.add(comment)
+    services.change_status(comment, CommentStatus.PENDING, actor=None, action="submit")
+    db.session.rollback()
+    kept = Comment(post_id=post.id, author_name="Guest", body="Kept", body_html="<p>Kept</p>")
+    db.session.add(kept)
+    services.change_status(kept, CommentStatus.PENDING, actor=None, action="submit")
+    db.session.commit()
+    assert db.session.scalars(sa.select(ModerationEvent.comment_id)).all() == [kept.id]
