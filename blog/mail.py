@@ -57,7 +57,7 @@ def queue_mails(mails: list[dict[str, Any]]) -> None:
     """
     if not mails:
         return
-    db.session.execute(_outbox_insert(), mails)
+    db.session.connection().execute(_outbox_insert(), mails)
     db.session.info["mail_queued"] = True
 
 

@@ -253,13 +253,21 @@ def _look_up(
         "email": email,
         **policy.record_params(user, email, ip),
     }
-    row = db.session.execute(query, params).one()
+    row = _run(query, params).one()
     duplicate = None
     if row.said_by_them:
         duplicate = "You already said that."
     elif row.repeated:
         duplicate = "Someone already said exactly that here within the last hour."
     return _Known(settings_from(row.settings), duplicate, policy.record_from(row, ip))
+
+
+def _run(query: sa.Executable, params: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
+    """Run a statement of plain columns in the session's transaction, skipping the ORM's
+    execution layer (nothing here loads objects). Anything pending is flushed first,
+    as the session would."""
+    db.session.flush()
+    return db.session.connection().execute(query, params)
 
 
 @functools.cache

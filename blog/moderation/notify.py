@@ -77,7 +77,11 @@ class Moderator(NamedTuple):
 
 def moderators() -> list[Moderator]:
     """Moderators and admins who can receive mail."""
-    return [Moderator(*row) for row in db.session.execute(_moderators_query())]
+    # Rows, not objects: the session's connection, without the ORM's execution layer
+    # (after the flush the session would do first).
+    db.session.flush()
+    rows = db.session.connection().execute(_moderators_query())
+    return [Moderator(*row) for row in rows]
 
 
 @functools.cache
