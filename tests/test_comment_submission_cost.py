@@ -19,7 +19,7 @@ from blog.models import Comment, CommentStatus, OutboxMail, Role, Subscription, 
 
 from .factories import make_comment, make_post, make_user
 
-HELD_GUEST = 6  # post, look-up, comment, event, moderators, outbox
+HELD_GUEST = 5  # post, look-up (with the moderators), comment, event, outbox
 APPROVED_GUEST = 7  # post, look-up, count, comment, event, subscribers, outbox
 
 

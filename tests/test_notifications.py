@@ -12,7 +12,7 @@ from blog.comments.pipeline import RequestInfo, submit_comment
 from blog.comments.subscriptions import unsubscribe_url
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, OutboxMail, Post, Role, Subscription, User
-from blog.moderation import services
+from blog.moderation import notify, services
 from blog.moderation.settings import update_settings
 from tests.factories import make_comment, make_post, make_user
 
@@ -193,3 +193,24 @@ def test_mail_headers_never_carry_line_breaks(people):
     submit(post)
     [mail] = outbox()
     assert "\n" not in mail.subject and "\r" not in mail.subject
+
+
+def test_the_moderators_read_in_a_column_are_those_moderators_finds(app):
+    def both():
+        value = db.session.execute(sa.select(notify.moderators_column())).scalar()
+        return notify.moderators_from(value), notify.moderators()
+
+    assert both() == ([], [])  # nobody yet: an empty list, not an error
+    make_user(Role.READER, email="reader@example.com")
+    make_user(Role.MODERATOR, email="unverified@example.com", email_verified=False)
+    make_user(Role.ADMIN, email="banned@example.com", banned=True)
+    second = make_user(Role.ADMIN, email="admin@example.com")
+    first = make_user(Role.MODERATOR, email='mo "the mod"@example.com')
+    second.session_version = 3
+    db.session.commit()
+    column, query = both()
+    assert column == query
+    assert [(m.email, m.session_version) for m in column] == [
+        ("admin@example.com", 3),
+        ('mo "the mod"@example.com', first.session_version),
+    ]

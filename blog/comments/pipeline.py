@@ -156,7 +156,7 @@ def submit_comment(
     db.session.add(comment)
     change_status(comment, decision.status, actor=None, action="submit", reasons=decision.reasons)
     db.session.flush()
-    notify.comment_created(comment)
+    notify.comment_created(comment, known.moderators)
     if clean.notify and email and decision.status != CommentStatus.SPAM:
         subscriptions.subscribe(post, email, user)
     _commit_keeping(comment)
@@ -237,6 +237,8 @@ class _Known:
     settings: dict[str, Any]
     duplicate_message: str | None
     record: policy.Record
+    # Read whatever the policy decides: the query costs less than a round trip of its own.
+    moderators: list[notify.Moderator]
 
 
 def _look_up(
@@ -259,7 +261,8 @@ def _look_up(
         duplicate = "You already said that."
     elif row.repeated:
         duplicate = "Someone already said exactly that here within the last hour."
-    return _Known(settings_from(row.settings), duplicate, policy.record_from(row, ip))
+    record = policy.record_from(row, ip)
+    return _Known(settings_from(row.settings), duplicate, record, notify.moderators_from(row.mods))
 
 
 def _run(query: sa.Executable, params: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
@@ -298,4 +301,5 @@ def _look_up_query(body: bool, user: bool, email: bool, ip: bool) -> sa.Select[A
         repeated.label("repeated"),
         said_by_them.label("said_by_them"),
         *policy.record_columns(user=user, email=email, ip=ip),
+        notify.moderators_column().label("mods"),
     )

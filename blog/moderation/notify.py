@@ -12,10 +12,13 @@ Nothing here commits; the mails go out with the caller's transaction.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..mail import queue_mails
@@ -25,13 +28,17 @@ from . import links
 AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def comment_created(comment: Comment) -> None:
-    """Queue the mails a new comment causes (held: moderators and author; approved: author)."""
+def comment_created(comment: Comment, mods: list[Moderator] | None = None) -> None:
+    """Queue the mails a new comment causes (held: moderators and author; approved: author).
+
+    ``mods``: the moderators, when the caller read them in its own query (see
+    ``moderators_column``); otherwise they are read here.
+    """
     db.session.flush()  # links and permalinks need the comment's id
     if comment.status == CommentStatus.PENDING:
         # A new comment has no moderator's decision yet (its own event records the
         # policy, or a moderator's reply), so the links need not look one up.
-        _notify_held(comment, last_decision=0)
+        _notify_held(comment, last_decision=0, mods=mods)
     elif comment.status == CommentStatus.APPROVED:
         _notify_approved(comment)
 
@@ -89,14 +96,52 @@ def _moderators_query() -> sa.Select[tuple[int, str, int]]:
     # Built once: every held comment asks, and building a query costs more than running it.
     return (
         sa.select(User.id, User.email, User.session_version)
-        .where(
-            User.role.in_([Role.MODERATOR, Role.ADMIN]),
-            User.banned.is_(False),
-            User.email.is_not(None),
-            User.email_verified.is_(True),
-        )
+        .where(*_moderator_rules())
         .order_by(User.id)
     )
+
+
+def _moderator_rules() -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        User.role.in_([Role.MODERATOR, Role.ADMIN]),
+        User.banned.is_(False),
+        User.email.is_not(None),
+        User.email_verified.is_(True),
+    )
+
+
+def moderators_column() -> sa.ScalarSelect[Any]:
+    """``moderators()`` as one column (a JSON list), for a query of the caller's own:
+    a new comment's submission reads them with everything else it reads, in one
+    round trip. Give the value to ``moderators_from``."""
+    return (
+        sa.select(_JsonRows(User.id, User.email, User.session_version))
+        .where(*_moderator_rules())
+        .scalar_subquery()
+    )
+
+
+def moderators_from(value: Any) -> list[Moderator]:
+    """The moderators in a ``moderators_column`` value, in ``moderators()``'s order."""
+    rows = json.loads(value) if isinstance(value, str) else value or []
+    return sorted((Moderator(*row) for row in rows), key=lambda m: m.id)
+
+
+class _JsonRows(FunctionElement[Any]):
+    """An aggregate: the group's rows as a JSON list of lists (PostgreSQL, SQLite)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonRows)
+def _json_rows(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_JsonRows, "postgresql")
+def _json_rows_postgresql(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
 
 
 def _is_author(comment: Comment, user: User | Moderator) -> bool:
@@ -117,8 +162,10 @@ def _post_author(comment: Comment) -> User | None:
 # --- the mails -------------------------------------------------------------------
 
 
-def _notify_held(comment: Comment, last_decision: int | None = None) -> None:
-    recipients = moderators()
+def _notify_held(
+    comment: Comment, last_decision: int | None = None, mods: list[Moderator] | None = None
+) -> None:
+    recipients: list[User | Moderator] = list(mods) if mods is not None else moderators()
     author = _post_author(comment)
     if author is not None and all(u.id != author.id for u in recipients):
         recipients.append(author)
