@@ -190,6 +190,27 @@ def login_as(client):
 # --- outside services --------------------------------------------------------
 
 
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own on a free port (a test may stop and start it)."""
+    from tests.procs import RedisServer
+
+    require(RedisServer.available(), "redis-server is not installed")
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP server on 127.0.0.1 that keeps every mail it is sent."""
+    from tests.procs import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("BLOG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

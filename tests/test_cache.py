@@ -21,9 +21,9 @@ from blog.comments.forms import make_stamp, stamp_age
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, PostStatus, utcnow
 from blog.moderation.services import change_status
-from tests.conftest import CSRFClient, require
+from tests.conftest import CSRFClient
 from tests.factories import make_comment, make_post, make_user
-from tests.procs import RedisServer, free_port
+from tests.procs import free_port
 from tests.test_comment_support import set_rules, submit
 
 PROBE = """<!doctype html><html><head>
@@ -239,14 +239,6 @@ def test_the_in_process_cache_is_bounded(probe_app, reader):
 
 
 # --- in Redis ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    require(RedisServer.available(), "redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.close()
 
 
 @pytest.fixture

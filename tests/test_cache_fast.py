@@ -27,7 +27,6 @@ from tests.test_cache import (  # noqa: F401 (fixtures)
     probe_app,
     reader,
     redis_config,
-    redis_server,
     token_in,
 )
 

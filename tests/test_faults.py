@@ -20,7 +20,6 @@ from tests.conftest import require
 from tests.factories import make_post, make_user
 from tests.procs import (
     PostgresCluster,
-    RedisServer,
     SmtpSink,
     Stack,
     ThrowawayDatabase,
@@ -43,21 +42,6 @@ def database():
     require(postgres_reachable(server), f"PostgreSQL is not reachable at {server}")
     with ThrowawayDatabase(server) as database:
         yield database
-
-
-@pytest.fixture
-def redis_server():
-    require(RedisServer.available(), "redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -10,23 +10,6 @@ from blog.extensions import db
 from blog.jobs import QUEUE_NAME
 from blog.mail import queue_mail
 from blog.models import MailStatus, OutboxMail
-from tests.conftest import require
-from tests.procs import RedisServer, SmtpSink
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    require(RedisServer.available(), "redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -17,13 +17,6 @@ from tests.procs import SmtpSink, free_port, wait_for
 
 
 @pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def config_overrides():
     return {"MAIL_RETRY_SECONDS": 0.2}
 
