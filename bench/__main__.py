@@ -201,7 +201,7 @@ class Run:
         flask = Server("flask", "bench.baselines:flask_app", {}, log_dir=self.dir)
         uncached = self.blog("blog-uncached", url, cache=False)
         # Every comment drawn by Jinja on every request: what a first view costs.
-        drawing = self.blog("blog-no-cards", url, cache=False, BLOG_COMMENT_CARD_CACHE="0")
+        drawing = self.blog("blog-no-cards", url, cache=False, BLOG_COMMENT_CARD_CACHE_MB="0")
         isso_server.ensure_venv()
         cfg = isso_server.prepare(self.dir / "isso", THREAD_COMMENTS)
         isso = isso_server.server(cfg, self.dir)
@@ -239,7 +239,7 @@ class Run:
             key="page_no_cards",
             load=got["page_no_cards"],
             baseline="flask",
-            what="the same with no comment cards kept (BLOG_COMMENT_CARD_CACHE=0)",
+            what="the same with no comment cards kept (BLOG_COMMENT_CARD_CACHE_MB=0)",
         )
         self.figure(
             key="isso",

@@ -38,12 +38,12 @@ def comment_list(html: str) -> str:
 
 def test_the_second_view_reuses_every_card(app, client, post):
     made = [make_comment(post, body=f"Comment {n}.") for n in range(5)]
+    remembered = app.extensions[EXTENSION].remembered
     first = comment_list(page(client, post))
-    remembered = app.extensions[EXTENSION].remembered.cache_info()
+    hits, misses = remembered.hits, remembered.misses
     assert comment_list(page(client, post)) == first
-    again = app.extensions[EXTENSION].remembered.cache_info()
-    assert again.hits - remembered.hits == len(made)
-    assert again.misses == remembered.misses
+    assert remembered.hits - hits == len(made)
+    assert remembered.misses == misses
 
 
 def test_an_edit_a_new_status_and_a_new_picture_show_at_once(client, db, post):
@@ -107,10 +107,26 @@ def test_the_delete_button_posts_the_area_form_with_its_token(app, db, post):
     assert db.session.get(Comment, comment.id) is None
 
 
-@pytest.mark.parametrize("config_overrides", [{"COMMENT_CARD_CACHE": 0}])
+@pytest.mark.parametrize("config_overrides", [{"COMMENT_CARD_CACHE_MB": 0}])
 def test_with_no_cards_kept_the_page_is_the_same(app, client, post):
     comment = make_comment(post, body="Drawn anew.")
     first = comment_list(page(client, post))
     assert "Drawn anew." in card_of(first, comment.id)
     assert comment_list(page(client, post)) == first
-    assert not hasattr(app.extensions[EXTENSION].remembered, "cache_info")
+    assert app.extensions[EXTENSION].remembered is None
+
+
+@pytest.mark.parametrize("config_overrides", [{"COMMENT_CARD_CACHE_MB": 0.05}])  # ~52 KB
+def test_cards_stay_within_their_budget_and_the_oldest_give_way(app, client, post):
+    long_text = "A long comment, said at length. " * 300  # about 10,000 characters
+    made = [make_comment(post, body=f"{n} {long_text}") for n in range(3)]  # ~21 KB a card
+    remembered = app.extensions[EXTENSION].remembered
+    html = page(client, post)
+    assert all(f'id="comment-{c.id}"' in html for c in made)  # drawn, kept or not
+    assert 0 < remembered.size <= remembered.budget
+    assert [card.id for card in remembered.cards] == [made[1].id, made[2].id]
+
+    short = make_comment(post, body="Short.")
+    page(client, post)
+    assert [card.id for card in remembered.cards] == [made[1].id, made[2].id, short.id]
+    assert remembered.size <= remembered.budget
