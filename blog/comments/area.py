@@ -28,7 +28,7 @@ from ..moderation.settings import get_settings
 from ..sanitise import safe_url
 from . import cards, editing, forms, policy, threads
 from .guest import guest_comment_ids
-from .loading import page_of_threads, shown_rows
+from .loading import page_of_comment, page_of_threads
 from .pipeline import as_user
 
 # Where the form view leaves what was typed and what was wrong, for the page it renders.
@@ -47,15 +47,8 @@ class Placed:
 
 def comment_url(comment: Comment, user: User | None, guest_ids: list[int]) -> str | None:
     """The post page (and comment page) that shows ``comment`` to this viewer, or None."""
-    settings = get_settings()
     post = comment.post
-    rows = shown_rows(post, user, guest_ids)
-    page = threads.page_of(
-        rows,
-        comment.id,
-        per_page=settings["comments_per_page"],
-        newest_first=settings["newest_first"],
-    )
+    page = page_of_comment(post, comment.id, user, guest_ids, get_settings())
     if page is None:
         return None
     query = f"?cpage={page}" if page > 1 else ""

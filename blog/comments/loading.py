@@ -143,6 +143,8 @@ def page_of_threads(
 class _PageStatements(NamedTuple):
     count: sa.Select  # (top-level comments shown, how many of them are deleted)
     threads: sa.Select  # one page of top-level comments and every reply shown below them
+    line: sa.Select  # a comment and its parents up to the top, each saying if it is shown
+    before: sa.Select  # how many top-level comments come before a given one
 
 
 @cache
@@ -175,7 +177,31 @@ def _page_statements(has_user: bool, has_guests: bool, newest_first: bool) -> _P
         .offset(sa.bindparam("offset"))
         .limit(sa.bindparam("limit"))
     )
-    return _PageStatements(count, _subtree(tops, visible))
+    place = sa.tuple_(Comment.created_at, Comment.id)
+    given = sa.tuple_(
+        sa.bindparam("created_at", type_=Comment.created_at.type),
+        sa.bindparam("top_id", type_=sa.Integer),
+    )
+    earlier = place > given if newest_first else place < given
+    before = sa.select(sa.func.count()).where(top, earlier)
+    return _PageStatements(count, _subtree(tops, visible), _line(visible), before)
+
+
+def _line(visible: Callable[[Any], sa.ColumnElement[bool]]) -> sa.Select:
+    """The comment ``comment_id`` of the post and its parents, up to the top."""
+    columns = (Comment.id, Comment.parent_id, Comment.status, Comment.created_at)
+    shown = visible(Comment).label("shown")
+    start = sa.select(*columns, shown).where(
+        Comment.id == sa.bindparam("comment_id"), Comment.post_id == sa.bindparam("post_id")
+    )
+    line = start.cte("line", recursive=True)
+    parent = aliased(Comment)
+    line = line.union_all(
+        sa.select(
+            parent.id, parent.parent_id, parent.status, parent.created_at, visible(parent)
+        ).join(line, parent.id == line.c.parent_id)
+    )
+    return sa.select(line)
 
 
 def _subtree(tops: sa.Select, visible: Callable[[Any], sa.ColumnElement[bool]]) -> sa.Select:
@@ -197,3 +223,40 @@ def _subtree(tops: sa.Select, visible: Callable[[Any], sa.ColumnElement[bool]]) 
         .outerjoin(User, User.id == tree.c.user_id)
         .order_by(tree.c.created_at, tree.c.id)
     )
+
+
+def page_of_comment(
+    post: Post, comment_id: int, user: User | None, guest_ids: list[int], settings: dict[str, Any]
+) -> int | None:
+    """The comment page that shows ``comment_id`` to this viewer, or None if it is not shown.
+
+    Two queries whatever the size of the discussion: the comment's line of
+    parents up to its thread's top (each must be shown, or the comment is an
+    orphan nobody sees), then the number of threads before that top. Where a
+    deleted comment stands at the top of a thread, or is the comment asked
+    for, whether it shows depends on replies anywhere below it, so the
+    discussion is read whole, as ``threads.page_of`` always did.
+    """
+    per_page, newest_first = settings["comments_per_page"], settings["newest_first"]
+    statements = _page_statements(user is not None, bool(guest_ids), newest_first)
+    params: dict[str, Any] = {"post_id": post.id, "viewer_id": user.id if user else None}
+    if guest_ids:
+        params["guest_ids"] = guest_ids
+    connection = db.session.connection()
+    line = connection.execute(statements.line, {**params, "comment_id": comment_id}).all()
+    if not line or not all(row.shown for row in line):
+        return None  # not on this post, hidden, or under a comment that is
+    top = next((row for row in line if row.parent_id is None), None)
+    itself = next(row for row in line if row.id == comment_id)
+    _total, deleted_tops = connection.execute(statements.count, params).one()
+    if top is None or deleted_tops or itself.status == CommentStatus.DELETED:
+        return threads.page_of(
+            shown_rows(post, user, guest_ids),
+            comment_id,
+            per_page=per_page,
+            newest_first=newest_first,
+        )
+    before = connection.execute(
+        statements.before, {**params, "created_at": top.created_at, "top_id": top.id}
+    ).scalar_one()
+    return before // per_page + 1
