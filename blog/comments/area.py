@@ -69,7 +69,7 @@ def comment_area(post: Post, page: int = 1) -> dict[str, Any]:
     page = page if isinstance(page, int) else 1
     lay, full = page_of_threads(post, user, guest_ids, settings, page)
     form = _form(post, settings, user)
-    cards_of = _Cards(post, user, set(guest_ids), settings, lay.page, form["can_reply"])
+    cards_of = _PageCards(post, user, set(guest_ids), settings, lay.page, form["can_reply"])
     return {
         "post": post,
         "here": post.url_path,
@@ -126,7 +126,7 @@ def count_text(count: int) -> str:
     return f"{count} comment" if count == 1 else f"{count} comments"
 
 
-class _Cards:
+class _PageCards:
     """The card of each comment of one page, as this viewer sees it (see ``cards``)."""
 
     def __init__(

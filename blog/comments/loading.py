@@ -1,4 +1,5 @@
-"""Reading a post's discussion from the database: who sees what, and one page of threads.
+"""Reading a post's discussion from the database: who sees what, one page of
+threads, and the page a given comment is on.
 
 A page of threads costs two queries whatever the size of the discussion:
 the number of top-level comments this viewer sees, then the page's top-level
@@ -9,7 +10,8 @@ pictures. Threading in Python then runs over that page only.
 When a deleted comment stands at the top of a thread, whether it stays as a
 placeholder depends on replies anywhere below it, so such a discussion is
 read whole (slim rows of every shown comment) and paged in Python, as
-``threads.layout`` always did.
+``threads.layout`` always did. The statements are built once for each kind of
+viewer, with the post, the viewer and the paging as bound parameters.
 """
 
 from __future__ import annotations
@@ -112,10 +114,7 @@ def page_of_threads(
     per_page = settings["comments_per_page"]
     newest_first = settings["newest_first"]
     depth = settings["thread_depth"]
-    statements = _page_statements(user is not None, bool(guest_ids), newest_first)
-    params: dict[str, Any] = {"post_id": post.id, "viewer_id": user.id if user else None}
-    if guest_ids:
-        params["guest_ids"] = guest_ids
+    statements, params = _for_viewer(post, user, guest_ids, newest_first)
     connection = db.session.connection()
     total, deleted_tops = connection.execute(statements.count, params).one()
     if deleted_tops:
@@ -138,6 +137,52 @@ def page_of_threads(
     )
     lay.page, lay.pages, lay.thread_count = page, pages, total
     return lay, drawn
+
+
+def page_of_comment(
+    post: Post, comment_id: int, user: User | None, guest_ids: list[int], settings: dict[str, Any]
+) -> int | None:
+    """The comment page that shows ``comment_id`` to this viewer, or None if it is not shown.
+
+    Three queries whatever the size of the discussion: the comment's line of
+    parents up to its thread's top (each must be shown, or the comment is an
+    orphan nobody sees), whether any top-level comment is deleted, then the
+    number of threads before that top. Where a
+    deleted comment stands at the top of a thread, or is the comment asked
+    for, whether it shows depends on replies anywhere below it, so the
+    discussion is read whole, as ``threads.page_of`` always did.
+    """
+    per_page, newest_first = settings["comments_per_page"], settings["newest_first"]
+    statements, params = _for_viewer(post, user, guest_ids, newest_first)
+    connection = db.session.connection()
+    line = connection.execute(statements.line, {**params, "comment_id": comment_id}).all()
+    if not line or not all(row.shown for row in line):
+        return None  # not on this post, hidden, or under a comment that is
+    top = next((row for row in line if row.parent_id is None), None)
+    itself = next(row for row in line if row.id == comment_id)
+    _total, deleted_tops = connection.execute(statements.count, params).one()
+    if top is None or deleted_tops or itself.status == CommentStatus.DELETED:
+        return threads.page_of(
+            shown_rows(post, user, guest_ids),
+            comment_id,
+            per_page=per_page,
+            newest_first=newest_first,
+        )
+    before = connection.execute(
+        statements.before, {**params, "created_at": top.created_at, "top_id": top.id}
+    ).scalar_one()
+    return before // per_page + 1
+
+
+def _for_viewer(
+    post: Post, user: User | None, guest_ids: list[int], newest_first: bool
+) -> tuple[_PageStatements, dict[str, Any]]:
+    """The page statements for this kind of viewer, and the parameters naming them."""
+    statements = _page_statements(user is not None, bool(guest_ids), newest_first)
+    params: dict[str, Any] = {"post_id": post.id, "viewer_id": user.id if user else None}
+    if guest_ids:
+        params["guest_ids"] = guest_ids
+    return statements, params
 
 
 class _PageStatements(NamedTuple):
@@ -223,40 +268,3 @@ def _subtree(tops: sa.Select, visible: Callable[[Any], sa.ColumnElement[bool]]) 
         .outerjoin(User, User.id == tree.c.user_id)
         .order_by(tree.c.created_at, tree.c.id)
     )
-
-
-def page_of_comment(
-    post: Post, comment_id: int, user: User | None, guest_ids: list[int], settings: dict[str, Any]
-) -> int | None:
-    """The comment page that shows ``comment_id`` to this viewer, or None if it is not shown.
-
-    Two queries whatever the size of the discussion: the comment's line of
-    parents up to its thread's top (each must be shown, or the comment is an
-    orphan nobody sees), then the number of threads before that top. Where a
-    deleted comment stands at the top of a thread, or is the comment asked
-    for, whether it shows depends on replies anywhere below it, so the
-    discussion is read whole, as ``threads.page_of`` always did.
-    """
-    per_page, newest_first = settings["comments_per_page"], settings["newest_first"]
-    statements = _page_statements(user is not None, bool(guest_ids), newest_first)
-    params: dict[str, Any] = {"post_id": post.id, "viewer_id": user.id if user else None}
-    if guest_ids:
-        params["guest_ids"] = guest_ids
-    connection = db.session.connection()
-    line = connection.execute(statements.line, {**params, "comment_id": comment_id}).all()
-    if not line or not all(row.shown for row in line):
-        return None  # not on this post, hidden, or under a comment that is
-    top = next((row for row in line if row.parent_id is None), None)
-    itself = next(row for row in line if row.id == comment_id)
-    _total, deleted_tops = connection.execute(statements.count, params).one()
-    if top is None or deleted_tops or itself.status == CommentStatus.DELETED:
-        return threads.page_of(
-            shown_rows(post, user, guest_ids),
-            comment_id,
-            per_page=per_page,
-            newest_first=newest_first,
-        )
-    before = connection.execute(
-        statements.before, {**params, "created_at": top.created_at, "top_id": top.id}
-    ).scalar_one()
-    return before // per_page + 1
