@@ -28,9 +28,11 @@ from blog.models import Comment, CommentStatus, Identity, Post, Role, Tag, User,
 from tests.browser.helpers import sign_in, watch
 from tests.factories import make_user
 from tests.test_comment_support import set_rules, submit
-from tests.xss_payloads import CLASSIC, every_payload
+from tests.xss_payloads import CLASSIC, XSS, every_payload
 
-PAYLOADS = every_payload()
+# Without ../shared beside the checkout the wall still stands, on the classic
+# payloads alone (the pipeline tests, marked shared_data, say what is missing).
+PAYLOADS = every_payload() if XSS.is_dir() else list(CLASSIC)
 CHUNK = 20  # payloads to a post page (its body, its tags (20 at most) and comments)
 HELD_CHUNK = 10  # payloads in one held comment's text
 ATOM = "{http://www.w3.org/2005/Atom}"
